@@ -1,0 +1,135 @@
+package dev.wechatauth.gateway.config;
+
+import java.time.Clock;
+
+import dev.wechatauth.gateway.error.ErrorResponseWriter;
+import dev.wechatauth.gateway.error.JsonErrorWebExceptionHandler;
+import dev.wechatauth.gateway.filter.AuthenticationFilter;
+import dev.wechatauth.gateway.login.AppSelector;
+import dev.wechatauth.gateway.login.LoginBodyReader;
+import dev.wechatauth.gateway.login.LoginFilter;
+import dev.wechatauth.gateway.login.LoginService;
+import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionStore;
+import dev.wechatauth.gateway.session.Tokens;
+import dev.wechatauth.gateway.web.RequestPathGuard;
+import dev.wechatauth.gateway.web.SessionEndpointsWebFilter;
+import dev.wechatauth.gateway.wechat.WechatClient;
+import dev.wechatauth.gateway.wechat.WechatHttpClients;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisReactiveAutoConfiguration;
+import org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConfiguration;
+import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * Turns the plugin on in any Spring Cloud Gateway (WebFlux) application: login, sessions in reactive Redis,
+ * identity headers, the built-in endpoints and JSON errors. Every bean backs off when the application defines its
+ * own; {@code wechat.auth.enabled=false} turns all of it off.
+ */
+@AutoConfiguration(before = {GatewayAutoConfiguration.class, ErrorWebFluxAutoConfiguration.class},
+        after = DataRedisReactiveAutoConfiguration.class)
+@ConditionalOnClass(GlobalFilter.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+@ConditionalOnProperty(prefix = "wechat.auth", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(WechatAuthProperties.class)
+@Import(RedisClientTuning.class)
+public class WechatAuthAutoConfiguration {
+
+    /** The most connections open to WeChat at once. */
+    private static final int WECHAT_MAX_CONNECTIONS = 500;
+    /** The largest code2Session answer read; WeChat's are under 200 bytes. */
+    private static final int WECHAT_MAX_REPLY_BYTES = 64 * 1024;
+
+    @Bean
+    @ConditionalOnMissingBean
+    WechatAuthSettings wechatAuthSettings(WechatAuthProperties properties) {
+        return new WechatAuthSettings(properties);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ErrorResponseWriter wechatAuthErrorResponseWriter() {
+        return new ErrorResponseWriter();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    JsonErrorWebExceptionHandler wechatAuthErrorWebExceptionHandler(ErrorResponseWriter errors) {
+        return new JsonErrorWebExceptionHandler(errors);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    WechatClient wechatClient(WechatAuthSettings settings) {
+        WechatAuthProperties properties = settings.properties();
+        return new WechatClient(WechatHttpClients.webClient(properties.timeout(), WECHAT_MAX_CONNECTIONS),
+                properties.apiBaseUrl(), properties.timeout(), WECHAT_MAX_REPLY_BYTES);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Tokens wechatAuthTokens() {
+        return new Tokens();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SessionStore wechatAuthSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, WechatAuthSettings settings) {
+        WechatAuthProperties.Session session = settings.properties().session();
+        return new RedisSessionStore(redis, tokens, session.namespace(), session.ttl(), Clock.systemUTC());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginService wechatLoginService(WechatClient wechat, SessionStore sessions) {
+        return new LoginService(wechat, sessions);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AppSelector wechatAppSelector(WechatAuthSettings settings) {
+        return new AppSelector(settings);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginBodyReader wechatLoginBodyReader(WechatAuthSettings settings) {
+        return new LoginBodyReader((int) settings.properties().login().maxBodySize().toBytes());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginFilter wechatLoginFilter(LoginBodyReader bodies, AppSelector apps, LoginService logins,
+            ErrorResponseWriter errors) {
+        return new LoginFilter(bodies, apps, logins, errors);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AuthenticationFilter wechatAuthenticationFilter(SessionStore sessions, ErrorResponseWriter errors) {
+        return new AuthenticationFilter(sessions, errors);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    RequestPathGuard wechatRequestPathGuard(ErrorResponseWriter errors) {
+        return new RequestPathGuard(errors);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SessionEndpointsWebFilter wechatSessionEndpoints(WechatAuthSettings settings, SessionStore sessions,
+            ErrorResponseWriter errors) {
+        WechatAuthProperties.Endpoints endpoints = settings.properties().endpoints();
+        return new SessionEndpointsWebFilter(endpoints.logout(), endpoints.session(), sessions, errors);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.wechatauth.gateway.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Everything under {@code wechat.auth}. Checked at start by {@link WechatAuthSettings}, not by Bean Validation:
+ * a validation failure report would print the offending value, and one of the values is a secret.
+ *
+ * @param enabled whether the plugin is active (default {@code true})
+ * @param apps the mini-programs served; the first is the default one (no default: at least one is required)
+ * @param apiBaseUrl where {@code /sns/jscode2session} is called (default {@code https://api.weixin.qq.com})
+ * @param timeout the longest a code2Session call may take (default 5s)
+ * @param loginLimit logins one client address may start per period
+ * @param login the login exchange
+ * @param trustedProxies CIDRs whose {@code X-Forwarded-For} is believed when finding the client address
+ * @param session the session store
+ * @param endpoints paths of the built-in endpoints
+ */
+@ConfigurationProperties("wechat.auth")
+public record WechatAuthProperties(
+        @DefaultValue("true") boolean enabled,
+        List<App> apps,
+        @DefaultValue("https://api.weixin.qq.com") URI apiBaseUrl,
+        @DefaultValue("5s") Duration timeout,
+        @DefaultValue LoginLimit loginLimit,
+        @DefaultValue Login login,
+        List<String> trustedProxies,
+        @DefaultValue Session session,
+        @DefaultValue Endpoints endpoints) {
+
+    public WechatAuthProperties {
+        apps = apps == null ? List.of() : List.copyOf(apps);
+        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+    }
+
+    /**
+     * One mini-program.
+     *
+     * @param appid its appid, {@code ^[A-Za-z0-9_-]{1,64}$}
+     * @param secret its AppSecret; never printed
+     */
+    public record App(String appid, String secret) {
+        @Override
+        public String toString() {
+            return "App[appid=" + appid + ", secret=******]";
+        }
+    }
+
+    /**
+     * @param requests logins one client address may start per period (default 30)
+     * @param period the period (default 1m)
+     */
+    public record LoginLimit(@DefaultValue("30") int requests, @DefaultValue("1m") Duration period) {
+    }
+
+    /**
+     * @param duplicateWindow a code sent again within this window gets the same session (default 10s, 0s: off)
+     * @param maxBodySize the largest login body accepted (default 16KB)
+     */
+    public record Login(@DefaultValue("10s") Duration duplicateWindow, @DefaultValue("16KB") DataSize maxBodySize) {
+    }
+
+    /**
+     * @param ttl idle timeout of a session; every authenticated request renews it (default 7d)
+     * @param namespace prefix of every Redis key (default {@code wechat-auth})
+     * @param storeTimeout the longest one Redis command may take before the request fails with 503 (default 1s)
+     */
+    public record Session(@DefaultValue("7d") Duration ttl, @DefaultValue("wechat-auth") String namespace,
+            @DefaultValue("1s") Duration storeTimeout) {
+    }
+
+    /**
+     * @param logout path of the logout endpoint (default {@code /wx/logout})
+     * @param session path of the session endpoint (default {@code /wx/session})
+     */
+    public record Endpoints(@DefaultValue("/wx/logout") String logout, @DefaultValue("/wx/session") String session) {
+    }
+}

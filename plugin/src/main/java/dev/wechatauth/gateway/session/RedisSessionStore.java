@@ -1,0 +1,185 @@
+package dev.wechatauth.gateway.session;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wechatauth.gateway.error.GatewayError;
+import dev.wechatauth.gateway.error.GatewayErrorException;
+import dev.wechatauth.gateway.wechat.WechatIdentity;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Sessions in Redis. Every key lives under a namespace ({@code ns}, default {@code wechat-auth}) and has a TTL.
+ * <pre>
+ * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt}
+ *                                     h = base64url(SHA-256(token)); the token itself is never stored
+ *                                     create: SET key json EX ttl
+ *                                     lookup: GETEX key EX ttl   (one round trip: read and renew)
+ *                                     logout: GETDEL key, then HDEL of the user index field
+ * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
+ *                                     s:{h}       -> createdAt of each session of the user
+ *                                     create: EVAL of HSET + PEXPIRE (one key, so Cluster-safe)
+ *                                     TTL = ttl + renewal interval; PEXPIRE again at most once per renewal
+ *                                     interval per session and instance, so it outlives every session it lists
+ * </pre>
+ * Keys of one user share no hash slot with their sessions; no command here spans two keys.
+ */
+public class RedisSessionStore implements SessionStore {
+
+    private static final Log log = LogFactory.getLog(RedisSessionStore.class);
+    private static final String SESSION_FIELD_PREFIX = "s:";
+    private static final RedisScript<Long> INDEX_SESSION = RedisScript.of("""
+            redis.call('HSET', KEYS[1], 'session_key', ARGV[1], ARGV[2], ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[4])
+            return 1""", Long.class);
+
+    private final ReactiveStringRedisTemplate redis;
+    private final Tokens tokens;
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final Clock clock;
+    private final Duration ttl;
+    private final Duration userIndexTtl;
+    private final String sessionPrefix;
+    private final String userPrefix;
+    private final Cache<String, Boolean> recentlyRenewedIndexes;
+
+    /**
+     * @param namespace prefix of every key
+     * @param ttl idle timeout of a session
+     */
+    public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, String namespace, Duration ttl,
+            Clock clock) {
+        this.redis = redis;
+        this.tokens = tokens;
+        this.clock = clock;
+        this.ttl = ttl;
+        Duration renewalInterval = renewalInterval(ttl);
+        this.userIndexTtl = ttl.plus(renewalInterval).plus(renewalInterval);
+        this.sessionPrefix = namespace + ":session:";
+        this.userPrefix = namespace + ":user:";
+        this.recentlyRenewedIndexes = Caffeine.newBuilder()
+                .maximumSize(100_000)
+                .expireAfterWrite(renewalInterval)
+                .build();
+    }
+
+    /** How often the user index is renewed: 1% of the TTL, at most a minute, at least a second. */
+    static Duration renewalInterval(Duration ttl) {
+        Duration onePercent = ttl.dividedBy(100);
+        Duration atMostAMinute = onePercent.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : onePercent;
+        return atMostAMinute.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : atMostAMinute;
+    }
+
+    @Override
+    public Duration ttl() {
+        return ttl;
+    }
+
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity) {
+        return tokens.next().flatMap(token -> {
+            String hash = Tokens.hash(token);
+            Session session = new Session(identity.openid(), identity.unionid(), identity.appid(),
+                    identity.sessionKey(), clock.instant().getEpochSecond());
+            Mono<Boolean> stored = redis.opsForValue().set(sessionKey(hash), json.writeValueAsString(session), ttl);
+            Mono<Long> indexed = redis.execute(INDEX_SESSION, List.of(userKey(session.appid(), session.openid())),
+                    List.of(session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(session.createdAt()),
+                            Long.toString(userIndexTtl.toMillis()))).then(Mono.just(1L));
+            return Mono.when(stored, indexed).thenReturn(new IssuedSession(token, ttl, session));
+        }).onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Session> find(String token) {
+        String hash = Tokens.hash(token);
+        return redis.opsForValue().getAndExpire(sessionKey(hash), ttl)
+                .map(this::read)
+                .flatMap(session -> renewIndexIfDue(hash, session).thenReturn(session))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    private Mono<Boolean> renewIndexIfDue(String hash, Session session) {
+        if (recentlyRenewedIndexes.getIfPresent(hash) != null) {
+            return Mono.empty();
+        }
+        recentlyRenewedIndexes.put(hash, Boolean.TRUE);
+        return redis.expire(userKey(session.appid(), session.openid()), userIndexTtl);
+    }
+
+    @Override
+    public Mono<Boolean> delete(String token) {
+        String hash = Tokens.hash(token);
+        return redis.opsForValue().getAndDelete(sessionKey(hash))
+                .map(this::read)
+                .flatMap(session -> redis.opsForHash()
+                        .remove(userKey(session.appid(), session.openid()), SESSION_FIELD_PREFIX + hash)
+                        .thenReturn(true))
+                .defaultIfEmpty(false)
+                .doOnNext(deleted -> recentlyRenewedIndexes.invalidate(hash))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Flux<String> sessionIds(String appid, String openid) {
+        String userKey = userKey(appid, openid);
+        return redis.<String, String>opsForHash().keys(userKey)
+                .filter(field -> field.startsWith(SESSION_FIELD_PREFIX))
+                .map(field -> field.substring(SESSION_FIELD_PREFIX.length()))
+                .concatMap(hash -> redis.hasKey(sessionKey(hash)).flatMap(live -> live
+                        ? Mono.just(hash)
+                        : redis.opsForHash().remove(userKey, SESSION_FIELD_PREFIX + hash).then(Mono.empty())))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Long> deleteAll(String appid, String openid) {
+        String userKey = userKey(appid, openid);
+        return redis.<String, String>opsForHash().keys(userKey)
+                .filter(field -> field.startsWith(SESSION_FIELD_PREFIX))
+                .map(field -> field.substring(SESSION_FIELD_PREFIX.length()))
+                .concatMap(hash -> redis.delete(sessionKey(hash)))
+                .reduce(0L, Long::sum)
+                .flatMap(deleted -> redis.delete(userKey).thenReturn(deleted))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<String> sessionKey(String appid, String openid) {
+        return redis.<String, String>opsForHash().get(userKey(appid, openid), "session_key")
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    private Session read(String value) {
+        try {
+            return json.readValue(value, Session.class);
+        } catch (JacksonException unreadable) {
+            throw new IllegalStateException("unreadable session record", unreadable);
+        }
+    }
+
+    private String sessionKey(String hash) {
+        return sessionPrefix + hash;
+    }
+
+    private String userKey(String appid, String openid) {
+        return userPrefix + appid + ":" + openid;
+    }
+
+    private static Throwable unavailable(Throwable failure) {
+        if (failure instanceof GatewayErrorException) {
+            return failure;
+        }
+        log.warn("Session store unavailable: " + failure.getClass().getSimpleName() + ": " + failure.getMessage());
+        return new GatewayErrorException(GatewayError.SESSION_STORE_UNAVAILABLE);
+    }
+}

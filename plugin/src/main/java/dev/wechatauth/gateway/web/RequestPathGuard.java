@@ -1,0 +1,80 @@
+package dev.wechatauth.gateway.web;
+
+import dev.wechatauth.gateway.error.ErrorResponseWriter;
+import dev.wechatauth.gateway.error.GatewayError;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+/**
+ * Refuses, before anything else runs, a request whose raw path is not in normalized form: {@code .} or {@code ..}
+ * segments, {@code //}, {@code ;}, {@code \}, control characters, or an encoded {@code /}, {@code \}, {@code .},
+ * {@code %} or control character. Such paths are how route predicates and backends are made to disagree about
+ * what was asked for.
+ */
+public class RequestPathGuard implements WebFilter, Ordered {
+
+    public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
+
+    private final ErrorResponseWriter errors;
+
+    public RequestPathGuard(ErrorResponseWriter errors) {
+        this.errors = errors;
+    }
+
+    @Override
+    public int getOrder() {
+        return ORDER;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String rawPath = exchange.getRequest().getURI().getRawPath();
+        return isNormalized(rawPath) ? chain.filter(exchange) : errors.write(exchange, GatewayError.INVALID_PATH);
+    }
+
+    /** Whether {@code rawPath}, as sent (still percent-encoded), is in normalized form. */
+    public static boolean isNormalized(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/') {
+            return false;
+        }
+        int length = rawPath.length();
+        int segmentStart = 1;
+        for (int i = 0; i < length; i++) {
+            char c = rawPath.charAt(i);
+            if (c <= 0x20 || c >= 0x7F || c == '\\' || c == ';') {
+                return false;
+            }
+            if (c == '%') {
+                if (i + 2 >= length) {
+                    return false;
+                }
+                int decoded = Character.digit(rawPath.charAt(i + 1), 16) * 16 + Character.digit(rawPath.charAt(i + 2), 16);
+                if (Character.digit(rawPath.charAt(i + 1), 16) < 0 || Character.digit(rawPath.charAt(i + 2), 16) < 0
+                        || decoded < 0x20 || decoded == 0x7F || decoded == '/' || decoded == '\\' || decoded == '.'
+                        || decoded == '%' || decoded == ';') {
+                    return false;
+                }
+            }
+            if (c == '/' && i > 0) {
+                if (isDotSegment(rawPath, segmentStart, i)) {
+                    return false;
+                }
+                segmentStart = i + 1;
+            }
+        }
+        return !isDotSegment(rawPath, segmentStart, length);
+    }
+
+    /** Whether {@code path[start, end)} is empty (from {@code //}), {@code .} or {@code ..}. */
+    private static boolean isDotSegment(String path, int start, int end) {
+        int length = end - start;
+        if (length == 0) {
+            return end != path.length();
+        }
+        return (length == 1 && path.charAt(start) == '.') || (length == 2 && path.charAt(start) == '.'
+                && path.charAt(start + 1) == '.');
+    }
+}
