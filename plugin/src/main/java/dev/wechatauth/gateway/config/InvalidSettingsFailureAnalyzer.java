@@ -9,8 +9,7 @@ class InvalidSettingsFailureAnalyzer extends AbstractFailureAnalyzer<InvalidSett
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, InvalidSettingsException cause) {
         return new FailureAnalysis(cause.getMessage(),
-                "Set wechat.auth.apps[0].appid and wechat.auth.apps[0].secret (WECHAT_AUTH_APPS_0_APPID, "
-                        + "WECHAT_AUTH_APPS_0_SECRET), or run with the local profile.",
+                "Correct the setting named above (see the README's Configuration section), or run with the local profile.",
                 cause);
     }
 }

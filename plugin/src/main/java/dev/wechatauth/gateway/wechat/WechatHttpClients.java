@@ -8,7 +8,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
-/** Builds the WebClient used for WeChat: its own connection pool, no redirects, bounded connect and read times. */
+/**
+ * Builds the WebClient used for WeChat: its own connection pool, no redirects, no retry (a code that reached
+ * WeChat is used: a second attempt would be refused), bounded connect and read times.
+ */
 public final class WechatHttpClients {
 
     private WechatHttpClients() {
@@ -27,6 +30,7 @@ public final class WechatHttpClients {
                 .build();
         HttpClient http = HttpClient.create(pool)
                 .followRedirect(false)
+                .disableRetry(true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .responseTimeout(timeout);
         return WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
