@@ -5,6 +5,7 @@ import java.time.Clock;
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.gateway.filter.AuthenticationFilter;
+import dev.wechatauth.gateway.logging.SecretLogGuardRegistration;
 import dev.wechatauth.gateway.login.AppSelector;
 import dev.wechatauth.gateway.login.LoginBodyReader;
 import dev.wechatauth.gateway.login.LoginFilter;
@@ -27,6 +28,7 @@ import org.springframework.boot.webflux.autoconfigure.error.ErrorWebFluxAutoConf
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
@@ -131,5 +133,18 @@ public class WechatAuthAutoConfiguration {
             ErrorResponseWriter errors) {
         WechatAuthProperties.Endpoints endpoints = settings.properties().endpoints();
         return new SessionEndpointsWebFilter(endpoints.logout(), endpoints.session(), sessions, errors);
+    }
+
+    /** Keeps AppSecrets out of every log line, when Logback is the logging backend. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "ch.qos.logback.classic.LoggerContext")
+    static class SecretLogGuardConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        SecretLogGuardRegistration wechatAuthSecretLogGuard(WechatAuthSettings settings) {
+            return new SecretLogGuardRegistration(
+                    settings.properties().apps().stream().map(WechatAuthProperties.App::secret).toList());
+        }
     }
 }
