@@ -6,7 +6,6 @@ import dev.wechatauth.gateway.config.WechatAuthProperties.App;
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.error.GatewayError;
 import dev.wechatauth.gateway.error.GatewayErrorException;
-import dev.wechatauth.gateway.filter.AuthenticationFilter;
 import dev.wechatauth.gateway.filter.IdentityHeaders;
 import dev.wechatauth.gateway.filter.RoutePolicy;
 import dev.wechatauth.gateway.session.IssuedSession;
@@ -30,8 +29,8 @@ import reactor.core.publisher.Mono;
  */
 public class LoginFilter implements GlobalFilter, Ordered {
 
-    /** Right after {@link AuthenticationFilter}, which has already removed identity-like headers. */
-    public static final int ORDER = AuthenticationFilter.ORDER + 1;
+    /** After {@link dev.wechatauth.gateway.filter.AuthenticationFilter}, which has removed identity-like headers, and the login rate limit. */
+    public static final int ORDER = LoginRateLimitFilter.ORDER + 1;
     public static final String TOKEN_HEADER = "X-Auth-Token";
     public static final String EXPIRES_IN_HEADER = "X-Auth-Expires-In";
     private static final String SELF_ANSWERING_SCHEME = "no";
