@@ -201,7 +201,8 @@ public final class RedisProcess implements AutoCloseable {
         return directory.getAbsolutePath();
     }
 
-    private static ExecutableProvider executable() {
+    /** Where the redis-server binary comes from; shared with {@link RedisNode} (sentinel and cluster sets). */
+    static ExecutableProvider executable() {
         String configured = System.getenv(REDIS_SERVER_ENV);
         if (configured == null || configured.isBlank()) {
             return ExecutableProvider.newJarResourceProvider();

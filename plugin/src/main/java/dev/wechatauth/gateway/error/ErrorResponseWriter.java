@@ -16,6 +16,9 @@ import reactor.core.publisher.Mono;
  */
 public class ErrorResponseWriter {
 
+    /** Exchange attribute set once the gateway has answered with an error of its own. */
+    public static final String ANSWERED_WITH_ERROR = ErrorResponseWriter.class.getName() + ".answeredWithError";
+
     /** Exchange attribute naming the one method a path allows, sent as {@code Allow} with a 405. */
     public static final String ALLOWED_METHODS = ErrorResponseWriter.class.getName() + ".allowedMethods";
 
@@ -36,6 +39,7 @@ public class ErrorResponseWriter {
         if (response.isCommitted()) {
             return Mono.empty();
         }
+        exchange.getAttributes().put(ANSWERED_WITH_ERROR, error);
         response.setStatusCode(error.status());
         HttpHeaders headers = response.getHeaders();
         headers.clear();

@@ -87,6 +87,9 @@ public class LoginFilter implements GlobalFilter, Ordered {
             IssuedSession issued) {
         ServerHttpResponse response = exchange.getResponse();
         response.beforeCommit(() -> {
+            if (exchange.getAttribute(ErrorResponseWriter.ANSWERED_WITH_ERROR) != null) {
+                return Mono.empty(); // the service never answered: the client gets the gateway's error, no token
+            }
             HttpHeaders headers = response.getHeaders();
             headers.set(TOKEN_HEADER, issued.token());
             headers.set(EXPIRES_IN_HEADER, Long.toString(issued.expiresIn().toSeconds()));

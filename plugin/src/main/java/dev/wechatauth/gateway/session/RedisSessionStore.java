@@ -103,7 +103,7 @@ public class RedisSessionStore implements SessionStore {
     public Mono<Session> find(String token) {
         String hash = Tokens.hash(token);
         return redis.opsForValue().getAndExpire(sessionKey(hash), ttl)
-                .map(this::read)
+                .flatMap(this::read)
                 .flatMap(session -> renewIndexIfDue(hash, session).thenReturn(session))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
@@ -120,7 +120,7 @@ public class RedisSessionStore implements SessionStore {
     public Mono<Boolean> delete(String token) {
         String hash = Tokens.hash(token);
         return redis.opsForValue().getAndDelete(sessionKey(hash))
-                .map(this::read)
+                .flatMap(this::read)
                 .flatMap(session -> redis.opsForHash()
                         .remove(userKey(session.appid(), session.openid()), SESSION_FIELD_PREFIX + hash)
                         .thenReturn(true))
@@ -159,11 +159,13 @@ public class RedisSessionStore implements SessionStore {
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
-    private Session read(String value) {
+    /** The session a record describes; empty (the token does not work) when the record cannot be read. */
+    private Mono<Session> read(String value) {
         try {
-            return json.readValue(value, Session.class);
+            return Mono.just(json.readValue(value, Session.class));
         } catch (JacksonException unreadable) {
-            throw new IllegalStateException("unreadable session record", unreadable);
+            log.warn("Ignoring an unreadable session record: " + unreadable.getClass().getSimpleName());
+            return Mono.empty();
         }
     }
 

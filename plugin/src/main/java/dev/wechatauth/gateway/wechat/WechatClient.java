@@ -8,11 +8,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import cn.binarywang.wx.miniapp.bean.WxMaJscode2SessionResult;
-import cn.binarywang.wx.miniapp.json.WxMaGsonBuilder;
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wechatauth.gateway.config.WechatAuthProperties.App;
 import dev.wechatauth.gateway.config.WechatAuthSettings;
 import dev.wechatauth.gateway.error.GatewayError;
@@ -28,12 +23,16 @@ import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Calls WeChat's {@code auth.code2Session} ({@code GET /sns/jscode2session}) without blocking.
  * <p>
  * The body is read as text whatever its {@code Content-Type} (WeChat labels its JSON {@code text/plain}), capped at
- * a size, and parsed into WxJava's {@link WxMaJscode2SessionResult} after checking {@code errcode}. Redirects are not
+ * a size, and read strictly (every field of the right JSON type and shape) into WxJava's
+ * {@link WxMaJscode2SessionResult} after checking {@code errcode}. Redirects are not
  * followed. A call is never retried: a code that reached WeChat is used. Every failure becomes a
  * {@link GatewayErrorException}; none carries the request URI, which holds the secret.
  */
@@ -41,7 +40,9 @@ public class WechatClient {
 
     static final String PATH = "/sns/jscode2session";
     private static final Pattern SESSION_KEY = Pattern.compile("^[A-Za-z0-9+/=]{1,256}$");
-    private static final Gson GSON = WxMaGsonBuilder.create();
+    /** WeChat's documented wait after 45011 (frequency limit: 100 calls per user per minute). */
+    private static final Duration WECHAT_RATE_LIMIT_WAIT = Duration.ofSeconds(60);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final WebClient webClient;
     private final String endpoint;
@@ -117,49 +118,50 @@ public class WechatClient {
 
     /** Reads an HTTP-200 body: an {@code errcode} other than 0, or an identity that must be well formed. */
     static WechatIdentity identity(String appid, String body) {
-        JsonObject json = parseObject(body);
-        JsonElement errcode = json.get("errcode");
-        if (errcode != null && !errcode.isJsonNull()) {
-            int code = errcodeOf(errcode);
+        JsonNode json = parseObject(body);
+        JsonNode errcode = json.get("errcode");
+        if (errcode != null && !errcode.isNull()) {
+            if (!errcode.isIntegralNumber() || !errcode.canConvertToInt()) {
+                throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
+            }
+            int code = errcode.intValue();
             if (code != 0) {
-                throw new GatewayErrorException(WechatErrcodes.toError(code));
+                GatewayError error = WechatErrcodes.toError(code);
+                throw new GatewayErrorException(error,
+                        error == GatewayError.WECHAT_RATE_LIMITED ? WECHAT_RATE_LIMIT_WAIT : null);
             }
         }
-        WxMaJscode2SessionResult result;
-        try {
-            result = GSON.fromJson(json, WxMaJscode2SessionResult.class);
-        } catch (RuntimeException unreadable) {
-            throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
-        }
-        if (!wellFormed(result)) {
-            throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
-        }
+        WxMaJscode2SessionResult result = new WxMaJscode2SessionResult();
+        result.setOpenid(string(json, "openid", WechatAuthSettings.IDENTIFIER, true));
+        result.setUnionid(string(json, "unionid", WechatAuthSettings.IDENTIFIER, false));
+        result.setSessionKey(string(json, "session_key", SESSION_KEY, true));
         return new WechatIdentity(appid, result.getOpenid(), result.getUnionid(), result.getSessionKey());
     }
 
-    private static boolean wellFormed(WxMaJscode2SessionResult result) {
-        return result.getOpenid() != null && WechatAuthSettings.IDENTIFIER.matcher(result.getOpenid()).matches()
-                && (result.getUnionid() == null || WechatAuthSettings.IDENTIFIER.matcher(result.getUnionid()).matches())
-                && result.getSessionKey() != null && SESSION_KEY.matcher(result.getSessionKey()).matches();
+    /** A field that must be a JSON string of the given shape; {@code null} when optional and absent. */
+    private static String string(JsonNode json, String field, Pattern shape, boolean required) {
+        JsonNode value = json.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
+            }
+            return null;
+        }
+        if (!value.isString() || !shape.matcher(value.stringValue()).matches()) {
+            throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
+        }
+        return value.stringValue();
     }
 
-    private static JsonObject parseObject(String body) {
+    private static JsonNode parseObject(String body) {
         try {
-            JsonElement element = JsonParser.parseString(body);
-            if (element.isJsonObject()) {
-                return element.getAsJsonObject();
+            JsonNode root = JSON.readTree(body);
+            if (root != null && root.isObject()) {
+                return root;
             }
-        } catch (RuntimeException unreadable) {
+        } catch (JacksonException unreadable) {
             // falls through to wechat_error
         }
         throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
-    }
-
-    private static int errcodeOf(JsonElement errcode) {
-        try {
-            return errcode.getAsInt();
-        } catch (RuntimeException notANumber) {
-            throw new GatewayErrorException(GatewayError.WECHAT_ERROR);
-        }
     }
 }

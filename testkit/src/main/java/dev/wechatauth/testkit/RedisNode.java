@@ -1,0 +1,254 @@
+package dev.wechatauth.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.IntSupplier;
+import java.util.stream.Stream;
+
+/**
+ * One redis-server process (a data node or, with {@code --sentinel}, a sentinel) started from a config file in its own
+ * directory, its output going to {@code redis.log} there. Used by {@link RedisSentinelSet} and {@link RedisClusterSet},
+ * which own the directories. A JVM shutdown hook kills every node nobody closed and deletes every directory registered
+ * with {@link #deleteAtExit} that nobody deleted (it cannot run if the JVM itself is SIGKILLed).
+ */
+final class RedisNode implements AutoCloseable {
+
+    static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration PROBE_TIMEOUT = Duration.ofMillis(250);
+    private static final int START_ATTEMPTS = 3;
+
+    private static final Set<RedisNode> RUNNING = ConcurrentHashMap.newKeySet();
+    private static final Set<Path> DIRECTORIES = ConcurrentHashMap.newKeySet();
+    private static File binary;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(RedisNode::cleanUpLeftovers, "redis-node-reaper"));
+    }
+
+    /** The port was taken by someone else between choosing and binding it. */
+    static final class PortInUse extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        PortInUse(String message) {
+            super(message);
+        }
+    }
+
+    private final String name;
+    private final int port;
+    private final Path directory;
+    private final Process process;
+
+    private RedisNode(String name, int port, Path directory, Process process) {
+        this.name = name;
+        this.port = port;
+        this.directory = directory;
+        this.process = process;
+    }
+
+    /**
+     * Starts a node on a port from {@code ports}, choosing another one (up to {@value #START_ATTEMPTS} times) when it
+     * turns out to be taken. {@code config} gives the extra config lines for a port.
+     */
+    static RedisNode start(String name, Path directory, IntSupplier ports, IntFunction<List<String>> config,
+            String... arguments) {
+        PortInUse taken = null;
+        for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+            int port = ports.getAsInt();
+            try {
+                return startOn(name, directory, port, config.apply(port), arguments);
+            } catch (PortInUse e) {
+                taken = e;
+            }
+        }
+        throw taken;
+    }
+
+    /**
+     * Starts {@code redis-server <directory>/redis.conf arguments...} on exactly {@code port} and returns once it answers
+     * (with its own pid in {@code INFO server}); throws {@link PortInUse} if the port (or the cluster bus port) is
+     * taken. The config file holds {@code port}, {@code bind 127.0.0.1}, {@code dir <directory>}, then {@code config}.
+     * The directory is emptied first.
+     */
+    static RedisNode startOn(String name, Path directory, int port, List<String> config, String... arguments) {
+        Process process;
+        try {
+            deleteRecursively(directory);
+            Files.createDirectories(directory);
+            List<String> lines = new ArrayList<>();
+            lines.add("port " + port);
+            lines.add("bind 127.0.0.1");
+            lines.add("dir " + directory.toAbsolutePath());
+            lines.add("daemonize no");
+            lines.addAll(config);
+            Path conf = directory.resolve("redis.conf");
+            Files.write(conf, lines, StandardCharsets.UTF_8);
+            List<String> command = new ArrayList<>();
+            command.add(binary().getAbsolutePath());
+            command.add(conf.toAbsolutePath().toString());
+            command.addAll(List.of(arguments));
+            process = new ProcessBuilder(command)
+                    .directory(directory.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(directory.resolve("redis.log").toFile())
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start redis-server " + name + " in " + directory, e);
+        }
+        RedisNode node = new RedisNode(name, port, directory, process);
+        RUNNING.add(node);
+        try {
+            String ownPid = "process_id:" + process.pid() + "\r\n";
+            Poll.until(START_TIMEOUT, name + " on port " + port + " to answer", () -> {
+                if (!process.isAlive()) {
+                    String log = node.log();
+                    if (log.contains("Address already in use")) {
+                        throw new Poll.GiveUp(new PortInUse(name + ": port " + port + " (or its bus port) is taken"));
+                    }
+                    throw new Poll.GiveUp(new IllegalStateException(name + " exited with " + process.exitValue()));
+                }
+                // the answer must come from this process, not from whoever else may hold the port
+                // (a short reply timeout: a foreign listener may accept and never answer)
+                try (Resp connection = Resp.connect(port, PROBE_TIMEOUT)) {
+                    Object info = connection.call("INFO", "server");
+                    return info instanceof String text && text.contains(ownPid) ? Boolean.TRUE : null;
+                }
+            });
+        } catch (PortInUse e) {
+            node.kill();
+            throw e;
+        } catch (RuntimeException e) {
+            node.kill();
+            throw new IllegalStateException(name + " did not start:\n" + node.log(), e);
+        }
+        return node;
+    }
+
+    String name() {
+        return name;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** {@code 127.0.0.1:PORT}. */
+    String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, and waits for the process to be gone. Does nothing if it is gone already. */
+    void kill() {
+        RUNNING.remove(this);
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + " (pid " + process.pid() + ") did not die after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + name, e);
+        }
+    }
+
+    /** Same as {@link #kill()}; the directory belongs to whoever made it. */
+    @Override
+    public void close() {
+        kill();
+    }
+
+    /** The last few KB of what the process wrote. */
+    String log() {
+        try {
+            Path file = directory.resolve("redis.log");
+            if (!Files.exists(file)) {
+                return "";
+            }
+            String log = Files.readString(file, StandardCharsets.UTF_8);
+            return log.length() <= 4000 ? log : log.substring(log.length() - 4000);
+        } catch (IOException | UncheckedIOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + "@" + address();
+    }
+
+    /** The binary, resolved once per JVM (the bundled one is unpacked to a temp file on each resolution). */
+    static synchronized File binary() throws IOException {
+        if (binary == null) {
+            binary = RedisProcess.executable().get();
+        }
+        return binary;
+    }
+
+    /** Has {@code directory} deleted at JVM exit unless {@link #deleteDirectory} deleted it before. */
+    static Path deleteAtExit(Path directory) {
+        DIRECTORIES.add(directory);
+        return directory;
+    }
+
+    /** Deletes a directory registered with {@link #deleteAtExit} now. */
+    static void deleteDirectory(Path directory) throws IOException {
+        deleteRecursively(directory);
+        DIRECTORIES.remove(directory);
+    }
+
+    /** At JVM exit: kills what nobody closed, then deletes what nobody deleted. */
+    private static void cleanUpLeftovers() {
+        for (RedisNode node : RUNNING) {
+            try {
+                node.kill();
+            } catch (RuntimeException ignored) {
+                // best effort
+            }
+        }
+        for (Path directory : DIRECTORIES) {
+            try {
+                deleteRecursively(directory);
+            } catch (IOException | UncheckedIOException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
