@@ -1,12 +1,18 @@
 package dev.wechatauth.gateway.config;
 
 import java.time.Clock;
+import java.time.Duration;
 
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.gateway.filter.AuthenticationFilter;
 import dev.wechatauth.gateway.logging.SecretLogGuardRegistration;
 import dev.wechatauth.gateway.login.AppSelector;
+import dev.wechatauth.gateway.login.Cidr;
+import dev.wechatauth.gateway.login.ClientAddress;
+import dev.wechatauth.gateway.login.DuplicateLoginWindow;
+import dev.wechatauth.gateway.login.LoginRateLimitFilter;
+import dev.wechatauth.gateway.login.LoginRateLimiter;
 import dev.wechatauth.gateway.login.LoginBodyReader;
 import dev.wechatauth.gateway.login.LoginFilter;
 import dev.wechatauth.gateway.login.LoginService;
@@ -15,6 +21,7 @@ import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.web.RequestPathGuard;
 import dev.wechatauth.gateway.web.SessionEndpointsWebFilter;
+import dev.wechatauth.gateway.wechat.WechatCallGuard;
 import dev.wechatauth.gateway.wechat.WechatClient;
 import dev.wechatauth.gateway.wechat.WechatHttpClients;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -50,6 +57,8 @@ public class WechatAuthAutoConfiguration {
     private static final int WECHAT_MAX_CONNECTIONS = 500;
     /** The largest code2Session answer read; WeChat's are under 200 bytes. */
     private static final int WECHAT_MAX_REPLY_BYTES = 64 * 1024;
+    /** How much longer than a WeChat call a duplicate waits for the first copy's outcome. */
+    private static final Duration DUPLICATE_WAIT_MARGIN = Duration.ofSeconds(2);
 
     @Bean
     @ConditionalOnMissingBean
@@ -92,8 +101,47 @@ public class WechatAuthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    LoginService wechatLoginService(WechatClient wechat, SessionStore sessions) {
-        return new LoginService(wechat, sessions);
+    WechatCallGuard wechatCallGuard(WechatAuthSettings settings) {
+        WechatAuthProperties.CircuitBreaker breaker = settings.properties().circuitBreaker();
+        return new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(), breaker.openFor(),
+                breaker.trialCalls(), settings.properties().login().maxInFlight());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    DuplicateLoginWindow wechatDuplicateLoginWindow(ReactiveStringRedisTemplate redis, SessionStore sessions,
+            WechatAuthSettings settings) {
+        WechatAuthProperties properties = settings.properties();
+        return new DuplicateLoginWindow(redis, sessions, properties.session().namespace(),
+                properties.login().duplicateWindow(), properties.timeout().plus(DUPLICATE_WAIT_MARGIN));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginService wechatLoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
+            DuplicateLoginWindow duplicates) {
+        return new LoginService(wechat, guard, sessions, duplicates);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ClientAddress wechatLoginClientAddress(WechatAuthSettings settings) {
+        return new ClientAddress(settings.properties().trustedProxies().stream().map(Cidr::parse).toList());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginRateLimiter wechatLoginRateLimiter(ReactiveStringRedisTemplate redis, WechatAuthSettings settings) {
+        WechatAuthProperties properties = settings.properties();
+        return new LoginRateLimiter(redis, properties.session().namespace(), properties.loginLimit().requests(),
+                properties.loginLimit().period());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LoginRateLimitFilter wechatLoginRateLimitFilter(ClientAddress clients, LoginRateLimiter limiter,
+            ErrorResponseWriter errors) {
+        return new LoginRateLimitFilter(clients, limiter, errors);
     }
 
     @Bean

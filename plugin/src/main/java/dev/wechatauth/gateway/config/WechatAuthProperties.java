@@ -21,6 +21,7 @@ import org.springframework.util.unit.DataSize;
  * @param trustedProxies CIDRs whose {@code X-Forwarded-For} is believed when finding the client address
  * @param session the session store
  * @param endpoints paths of the built-in endpoints
+ * @param circuitBreaker when logins stop calling a failing WeChat
  */
 @ConfigurationProperties("wechat.auth")
 public record WechatAuthProperties(
@@ -32,7 +33,8 @@ public record WechatAuthProperties(
         @DefaultValue Login login,
         List<String> trustedProxies,
         @DefaultValue Session session,
-        @DefaultValue Endpoints endpoints) {
+        @DefaultValue Endpoints endpoints,
+        @DefaultValue CircuitBreaker circuitBreaker) {
 
     public WechatAuthProperties {
         apps = apps == null ? List.of() : List.copyOf(apps);
@@ -62,8 +64,22 @@ public record WechatAuthProperties(
     /**
      * @param duplicateWindow a code sent again within this window gets the same session (default 10s, 0s: off)
      * @param maxBodySize the largest login body accepted (default 16KB)
+     * @param maxInFlight the most code2Session calls in flight per mini-program; past it logins get 503 (default 256)
      */
-    public record Login(@DefaultValue("10s") Duration duplicateWindow, @DefaultValue("16KB") DataSize maxBodySize) {
+    public record Login(@DefaultValue("10s") Duration duplicateWindow, @DefaultValue("16KB") DataSize maxBodySize,
+            @DefaultValue("256") int maxInFlight) {
+    }
+
+    /**
+     * @param failureRate the percentage of failed code2Session calls that opens the breaker (default 50)
+     * @param window how many recent calls the rate is taken over (default 20)
+     * @param minimumCalls how many calls must have been seen before the rate counts (default 10)
+     * @param openFor how long logins fail fast before trial calls (default 10s)
+     * @param trialCalls how many trial calls decide whether WeChat recovered (default 3)
+     */
+    public record CircuitBreaker(@DefaultValue("50") float failureRate, @DefaultValue("20") int window,
+            @DefaultValue("10") int minimumCalls, @DefaultValue("10s") Duration openFor,
+            @DefaultValue("3") int trialCalls) {
     }
 
     /**

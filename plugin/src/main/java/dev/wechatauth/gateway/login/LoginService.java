@@ -3,22 +3,33 @@ package dev.wechatauth.gateway.login;
 import dev.wechatauth.gateway.config.WechatAuthProperties.App;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.SessionStore;
+import dev.wechatauth.gateway.wechat.WechatCallGuard;
 import dev.wechatauth.gateway.wechat.WechatClient;
 import reactor.core.publisher.Mono;
 
-/** Turns a {@code wx.login} code into a session: one code2Session call to WeChat, then a new session in the store. */
+/**
+ * Turns a {@code wx.login} code into a session: a copy of a code seen within the duplicate window gets the first
+ * copy's outcome; otherwise one code2Session call to WeChat, guarded by the circuit breaker and the in-flight bound,
+ * then a new session in the store.
+ */
 public class LoginService {
 
     private final WechatClient wechat;
+    private final WechatCallGuard guard;
     private final SessionStore sessions;
+    private final DuplicateLoginWindow duplicates;
 
-    public LoginService(WechatClient wechat, SessionStore sessions) {
+    public LoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
+            DuplicateLoginWindow duplicates) {
         this.wechat = wechat;
+        this.guard = guard;
         this.sessions = sessions;
+        this.duplicates = duplicates;
     }
 
     /** Logs the user of {@code code} into {@code app}; fails with the contract's error when that is not possible. */
     public Mono<IssuedSession> login(App app, String code) {
-        return wechat.code2Session(app, code).flatMap(sessions::create);
+        return duplicates.login(app.appid(), code, () -> guard.guard(app.appid(), () -> wechat.code2Session(app, code))
+                .flatMap(sessions::create));
     }
 }

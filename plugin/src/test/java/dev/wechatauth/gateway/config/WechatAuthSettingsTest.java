@@ -109,9 +109,10 @@ class WechatAuthSettingsTest {
     static WechatAuthProperties properties(List<App> apps) {
         return new WechatAuthProperties(true, apps, URI.create("https://api.weixin.qq.com"), Duration.ofSeconds(5),
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
-                new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16)),
+                new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16), 256),
                 null,
                 new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1)),
-                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"));
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
     }
 }

@@ -22,6 +22,7 @@ import dev.wechatauth.gateway.support.CapturingChain;
 import dev.wechatauth.gateway.support.Json;
 import dev.wechatauth.gateway.support.RedisFixture;
 import dev.wechatauth.gateway.support.Routes;
+import dev.wechatauth.gateway.wechat.WechatCallGuard;
 import dev.wechatauth.gateway.wechat.WechatClient;
 import dev.wechatauth.gateway.wechat.WechatHttpClients;
 import dev.wechatauth.testkit.FreePort;
@@ -584,16 +585,20 @@ class LoginFilterTest {
 
     private static LoginFilter loginFilter(SessionStore store) {
         return new LoginFilter(new LoginBodyReader(MAX_BODY), new AppSelector(settings),
-                new LoginService(wechatClient, store), new ErrorResponseWriter());
+                new LoginService(wechatClient, new WechatCallGuard(50, 20, 10, Duration.ofSeconds(10), 3, 256), store,
+                        new DuplicateLoginWindow(fixture.template(), store, "login-filter-test", Duration.ZERO,
+                                Duration.ofSeconds(2))),
+                new ErrorResponseWriter());
     }
 
     private static WechatAuthProperties properties(URI apiBaseUrl) {
         return new WechatAuthProperties(true, List.of(new App(APP_ONE, SECRET_ONE), new App(APP_TWO, SECRET_TWO)),
                 apiBaseUrl, Duration.ofSeconds(2),
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
-                new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofBytes(MAX_BODY)),
+                new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofBytes(MAX_BODY), 256),
                 List.of(),
                 new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1)),
-                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"));
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
     }
 }
