@@ -17,6 +17,8 @@ import dev.wechatauth.gateway.login.LoginBodyReader;
 import dev.wechatauth.gateway.login.LoginFilter;
 import dev.wechatauth.gateway.login.LoginService;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.ReplicatedSessionWriter;
+import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.web.RequestPathGuard;
@@ -37,6 +39,8 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
@@ -94,9 +98,25 @@ public class WechatAuthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    SessionStore wechatAuthSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, WechatAuthSettings settings) {
+    SessionWriter wechatAuthSessionWriter(ReactiveStringRedisTemplate redis, WechatAuthSettings settings) {
         WechatAuthProperties.Session session = settings.properties().session();
-        return new RedisSessionStore(redis, tokens, session.namespace(), session.ttl(), Clock.systemUTC());
+        ReactiveRedisConnectionFactory connections = redis.getConnectionFactory();
+        LettuceConnectionFactory lettuce = connections instanceof LettuceConnectionFactory factory ? factory : null;
+        boolean replicated = lettuce != null
+                && (lettuce.getSentinelConfiguration() != null || lettuce.getClusterConfiguration() != null);
+        int replicas = session.replicaAcks() != null ? session.replicaAcks() : replicated ? 1 : 0;
+        if (replicas > 0 && lettuce != null) {
+            return new ReplicatedSessionWriter(lettuce.getRequiredNativeClient(), replicas, session.replicaAckTimeout());
+        }
+        return SessionWriter.of(redis);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    SessionStore wechatAuthSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
+            WechatAuthSettings settings) {
+        WechatAuthProperties.Session session = settings.properties().session();
+        return new RedisSessionStore(redis, tokens, writer, session.namespace(), session.ttl(), Clock.systemUTC());
     }
 
     @Bean

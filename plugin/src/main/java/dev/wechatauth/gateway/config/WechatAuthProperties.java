@@ -86,9 +86,13 @@ public record WechatAuthProperties(
      * @param ttl idle timeout of a session; every authenticated request renews it (default 7d)
      * @param namespace prefix of every Redis key (default {@code wechat-auth})
      * @param storeTimeout the longest one Redis command may take before the request fails with 503 (default 1s)
+     * @param replicaAcks replicas that must have a new session before the login answers ({@code WAIT}); default:
+     *        1 on Sentinel or Cluster, 0 on a standalone Redis
+     * @param replicaAckTimeout the longest a login waits for them; the session stays valid either way (default 100ms)
      */
     public record Session(@DefaultValue("7d") Duration ttl, @DefaultValue("wechat-auth") String namespace,
-            @DefaultValue("1s") Duration storeTimeout) {
+            @DefaultValue("1s") Duration storeTimeout, Integer replicaAcks,
+            @DefaultValue("100ms") Duration replicaAckTimeout) {
     }
 
     /**

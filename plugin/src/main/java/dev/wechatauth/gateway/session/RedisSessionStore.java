@@ -23,7 +23,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <pre>
  * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt}
  *                                     h = base64url(SHA-256(token)); the token itself is never stored
- *                                     create: SET key json EX ttl
+ *                                     create: SET key json PX ttl (then WAIT on Sentinel and Cluster:
+ *                                             see ReplicatedSessionWriter)
  *                                     lookup: GETEX key EX ttl   (one round trip: read and renew)
  *                                     logout: GETDEL key, then HDEL of the user index field
  * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
@@ -45,6 +46,7 @@ public class RedisSessionStore implements SessionStore {
 
     private final ReactiveStringRedisTemplate redis;
     private final Tokens tokens;
+    private final SessionWriter writer;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Clock clock;
     private final Duration ttl;
@@ -54,13 +56,15 @@ public class RedisSessionStore implements SessionStore {
     private final Cache<String, Boolean> recentlyRenewedIndexes;
 
     /**
+     * @param writer how a new session record is written
      * @param namespace prefix of every key
      * @param ttl idle timeout of a session
      */
-    public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, String namespace, Duration ttl,
-            Clock clock) {
+    public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer, String namespace,
+            Duration ttl, Clock clock) {
         this.redis = redis;
         this.tokens = tokens;
+        this.writer = writer;
         this.clock = clock;
         this.ttl = ttl;
         Duration renewalInterval = renewalInterval(ttl);
@@ -91,7 +95,8 @@ public class RedisSessionStore implements SessionStore {
             String hash = Tokens.hash(token);
             Session session = new Session(identity.openid(), identity.unionid(), identity.appid(),
                     identity.sessionKey(), clock.instant().getEpochSecond());
-            Mono<Boolean> stored = redis.opsForValue().set(sessionKey(hash), json.writeValueAsString(session), ttl);
+            String key = sessionKey(hash);
+            Mono<Void> stored = writer.set(key, json.writeValueAsString(session), ttl);
             Mono<Long> indexed = redis.execute(INDEX_SESSION, List.of(userKey(session.appid(), session.openid())),
                     List.of(session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(session.createdAt()),
                             Long.toString(userIndexTtl.toMillis()))).then(Mono.just(1L));

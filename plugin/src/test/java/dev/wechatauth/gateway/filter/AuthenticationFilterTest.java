@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.support.CapturingChain;
 import dev.wechatauth.gateway.support.Json;
@@ -43,7 +44,7 @@ class AuthenticationFilterTest {
     static void start() {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
-        sessions = new RedisSessionStore(fixture.template(), new Tokens(), NAMESPACE, TTL, Clock.systemUTC());
+        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
         filter = new AuthenticationFilter(sessions, new ErrorResponseWriter());
     }
 
@@ -210,7 +211,7 @@ class AuthenticationFilterTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 AuthenticationFilter withoutRedis = new AuthenticationFilter(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), NAMESPACE, TTL, Clock.systemUTC()),
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
                         new ErrorResponseWriter());
 
                 Outcome outcome = run(withoutRedis, "required", "/api/orders", bearer(unknownToken()));
@@ -290,7 +291,7 @@ class AuthenticationFilterTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailableButWithoutTokenStillForwarded() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 AuthenticationFilter withoutRedis = new AuthenticationFilter(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), NAMESPACE, TTL, Clock.systemUTC()),
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
                         new ErrorResponseWriter());
 
                 run(withoutRedis, "optional", "/api/catalog", bearer(unknownToken()))

@@ -10,6 +10,7 @@ import dev.wechatauth.gateway.error.GatewayError;
 import dev.wechatauth.gateway.error.GatewayErrorException;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.wechat.WechatIdentity;
 import dev.wechatauth.testkit.RedisProcess;
@@ -41,7 +42,7 @@ class DuplicateLoginWindowTest {
         connections.afterPropertiesSet();
         connections.start();
         redis = new ReactiveStringRedisTemplate(connections);
-        sessions = new RedisSessionStore(redis, new Tokens(), "dup", Duration.ofMinutes(5), Clock.systemUTC());
+        sessions = new RedisSessionStore(redis, new Tokens(), SessionWriter.of(redis), "dup", Duration.ofMinutes(5), Clock.systemUTC());
     }
 
     @AfterAll

@@ -15,6 +15,7 @@ import dev.wechatauth.gateway.config.WechatAuthSettings;
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.filter.AuthenticationFilter;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Session;
 import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.session.Tokens;
@@ -82,7 +83,7 @@ class LoginFilterTest {
         wechat.registerApp(APP_ONE, SECRET_ONE);
         wechat.registerApp(APP_TWO, SECRET_TWO);
         settings = new WechatAuthSettings(properties(URI.create(wechat.baseUrl())));
-        sessions = new RedisSessionStore(fixture.template(), new Tokens(), "login-filter-test", TTL, Clock.systemUTC());
+        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), "login-filter-test", TTL, Clock.systemUTC());
         wechatClient = new WechatClient(WechatHttpClients.webClient(Duration.ofSeconds(2), 50),
                 URI.create(wechat.baseUrl()), Duration.ofSeconds(2), 64 * 1024);
         filter = loginFilter(sessions);
@@ -463,7 +464,7 @@ class LoginFilterTest {
     @Test
     void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
         try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
-            LoginFilter withoutRedis = loginFilter(new RedisSessionStore(nowhere.template(), new Tokens(), "x", TTL,
+            LoginFilter withoutRedis = loginFilter(new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), "x", TTL,
                     Clock.systemUTC()));
             String code = issue(APP_ONE, "o_no_redis", null);
 
@@ -597,7 +598,7 @@ class LoginFilterTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofBytes(MAX_BODY), 256),
                 List.of(),
-                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1)),
+                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100)),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
     }

@@ -44,7 +44,7 @@ class RedisSessionStoreTest {
     static void startRedis() {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
-        store = new RedisSessionStore(fixture.template(), new Tokens(), NAMESPACE, TTL, Clock.systemUTC());
+        store = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
     }
 
     @AfterAll

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.support.Json;
 import dev.wechatauth.gateway.support.RedisFixture;
@@ -42,7 +43,7 @@ class SessionEndpointsWebFilterTest {
     static void start() {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
-        sessions = new RedisSessionStore(fixture.template(), new Tokens(), "endpoints-test", TTL, Clock.systemUTC());
+        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), "endpoints-test", TTL, Clock.systemUTC());
         endpoints = new SessionEndpointsWebFilter("/wx/logout", "/wx/session", sessions, new ErrorResponseWriter());
     }
 
@@ -131,7 +132,7 @@ class SessionEndpointsWebFilterTest {
     void endpointsWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
         try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
             SessionEndpointsWebFilter withoutRedis = new SessionEndpointsWebFilter("/wx/logout", "/wx/session",
-                    new RedisSessionStore(nowhere.template(), new Tokens(), "x", TTL, Clock.systemUTC()),
+                    new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), "x", TTL, Clock.systemUTC()),
                     new ErrorResponseWriter());
             String token = "Bearer " + new Tokens().next().block();
 
