@@ -76,6 +76,7 @@ public class AuthenticationFilter implements GlobalFilter, Ordered {
     /** Removes what the client may not send on an authenticated route: identity-like headers and the token. */
     static void anonymous(HttpHeaders headers) {
         IdentityHeaders.removeFrom(headers);
+        IdentityHeaders.removeFromConnection(headers);
         headers.remove(HttpHeaders.AUTHORIZATION);
     }
 

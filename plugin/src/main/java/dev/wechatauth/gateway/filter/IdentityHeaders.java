@@ -75,6 +75,38 @@ public final class IdentityHeaders {
         }
     }
 
+    /**
+     * Removes identity-like names from the client's {@code Connection} header. Spring Cloud Gateway drops every header
+     * that {@code Connection} names as hop-by-hop, so {@code Connection: X-OpenId} would otherwise remove the identity
+     * the gateway sets.
+     */
+    public static void removeFromConnection(HttpHeaders headers) {
+        List<String> connection = headers.get(HttpHeaders.CONNECTION);
+        if (connection == null) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        boolean changed = false;
+        for (String value : connection) {
+            for (String option : value.split(",")) {
+                String name = option.strip();
+                if (isIdentityLike(name)) {
+                    changed = true;
+                } else if (!name.isEmpty()) {
+                    kept.add(name);
+                }
+            }
+        }
+        if (!changed) {
+            return;
+        }
+        if (kept.isEmpty()) {
+            headers.remove(HttpHeaders.CONNECTION);
+        } else {
+            headers.put(HttpHeaders.CONNECTION, List.of(String.join(", ", kept)));
+        }
+    }
+
     /** Sets the identity of {@code session}; call {@link #removeFrom(HttpHeaders)} first. */
     public static void set(HttpHeaders headers, Session session) {
         headers.set(OPEN_ID, session.openid());

@@ -1,15 +1,17 @@
 package dev.wechatauth.gateway.logging;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import org.slf4j.Marker;
+import org.slf4j.helpers.MessageFormatter;
 
 /**
- * Drops every log event that would print a configured AppSecret, whichever library logs it. The secret travels in
+ * Drops every log event that would print a configured AppSecret or a bearer token, whichever library logs it. The secret travels in
  * the code2Session query string, and at DEBUG both Spring's {@code ExchangeFunctions} and Reactor Netty
  * ({@code HttpClientConnect}, {@code PooledConnectionProvider}) print full request URIs; no setting of theirs masks
  * a query parameter. Only events that would be written are inspected.
@@ -17,6 +19,8 @@ import org.slf4j.Marker;
 public final class SecretLogGuard extends TurboFilter {
 
     private static final int MAX_CAUSES = 8;
+    /** A bearer token as this gateway issues them: a public route forwards, and some DEBUG loggers print, headers. */
+    private static final Pattern BEARER_TOKEN = Pattern.compile("(?i)bearer\\s+[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])");
 
     private final List<String> secrets;
 
@@ -31,7 +35,9 @@ public final class SecretLogGuard extends TurboFilter {
         if (level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
             return FilterReply.NEUTRAL;
         }
-        if (mentionsSecret(format)) {
+        String message = params == null || params.length == 0 ? format
+                : MessageFormatter.arrayFormat(format, params).getMessage();
+        if (mentionsSecret(message)) {
             return FilterReply.DENY;
         }
         if (params != null) {
@@ -68,6 +74,6 @@ public final class SecretLogGuard extends TurboFilter {
                 return true;
             }
         }
-        return false;
+        return BEARER_TOKEN.matcher(text).find();
     }
 }

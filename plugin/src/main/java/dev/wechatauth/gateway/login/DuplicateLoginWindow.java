@@ -93,12 +93,22 @@ public class DuplicateLoginWindow {
     private Mono<IssuedSession> runFirst(String key, String appid, String code, Supplier<Mono<IssuedSession>> exchange) {
         Mono<IssuedSession> outcome = Mono.defer(exchange)
                 .flatMap(issued -> settle(key, OK + encrypt(appid, code, issued.token())).thenReturn(issued))
-                .onErrorResume(GatewayErrorException.class, failure -> settle(key, ERROR + failure.error().name()
-                        + (failure.retryAfter() == null ? "" : ":" + failure.retryAfter().toSeconds()))
-                        .then(Mono.error(failure)))
+                .onErrorResume(GatewayErrorException.class, failure -> recordable(failure)
+                        ? settle(key, ERROR + failure.error().name()
+                                + (failure.retryAfter() == null ? "" : ":" + failure.retryAfter().toSeconds()))
+                                .then(Mono.error(failure))
+                        : Mono.error(failure))
                 .cache();
         outcome.subscribe(issued -> { }, failure -> { });
         return outcome;
+    }
+
+    /**
+     * Whether a failure is worth recording for the copies: not when the store itself failed, since recording would
+     * only wait for it to time out again (the copies find the code still pending and time out themselves).
+     */
+    private static boolean recordable(GatewayErrorException failure) {
+        return failure.error() != GatewayError.SESSION_STORE_UNAVAILABLE;
     }
 
     /** Records the first copy's outcome; a store that fails now only costs the copies their wait. */

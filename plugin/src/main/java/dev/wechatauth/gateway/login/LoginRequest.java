@@ -1,6 +1,9 @@
 package dev.wechatauth.gateway.login;
 
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import dev.wechatauth.gateway.error.GatewayError;
@@ -23,14 +26,27 @@ public record LoginRequest(String code, String appid) {
     public static LoginRequest fromJson(byte[] body) {
         JsonNode root;
         try {
-            root = JSON.readTree(body);
-        } catch (JacksonException unreadable) {
+            root = JSON.readTree(strictUtf8(body));
+        } catch (JacksonException | CharacterCodingException unreadable) {
             throw invalid();
         }
         if (root == null || !root.isObject()) {
             throw invalid();
         }
         return of(text(root.get("code")), text(root.get("appid")));
+    }
+
+    /**
+     * Decodes the body as UTF-8, refusing anything else: Jackson would accept overlong encodings (reading
+     * {@code C0 AF} as {@code /}) and guess UTF-16, so the gateway and a service reading the same bytes could see
+     * different codes.
+     */
+    private static String strictUtf8(byte[] body) throws CharacterCodingException {
+        return StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+                .decode(ByteBuffer.wrap(body))
+                .toString();
     }
 
     private static String text(JsonNode node) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
@@ -22,8 +23,9 @@ import reactor.core.scheduler.Schedulers;
  * Writes a new session and then sends {@code WAIT replicas timeout} on the same connection, so that a failover
  * right after a login keeps the session. WAIT counts the writes of the connection it is sent on, and blocks that
  * connection while it waits, so this uses a connection of its own rather than the one every request shares: on
- * Sentinel, to the current primary; on Cluster, to the primary owning the key's slot. Waiting never fails a login:
- * when the replicas are late, the session is still on the primary.
+ * Sentinel, to the current primary; on Cluster, to the primary owning the key's slot. Late replicas never fail a
+ * login (the session is on the primary); a connection lost between the write and the wait does, since the session
+ * may then exist only on a primary that is going away.
  */
 public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
 
@@ -50,7 +52,7 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
         return commandsFor(key).flatMap(commands -> commands.set(key, value, SetArgs.Builder.px(ttl.toMillis()))
                 .then(commands.waitForReplication(replicas, timeoutMillis)
                         .doOnNext(this::reportLateReplicas)
-                        .onErrorResume(failure -> Mono.empty())))
+                        .onErrorResume(RedisCommandTimeoutException.class, late -> Mono.empty())))
                 .then();
     }
 

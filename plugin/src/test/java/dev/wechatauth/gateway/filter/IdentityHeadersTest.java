@@ -97,4 +97,35 @@ class IdentityHeadersTest {
 
         assertThat(headers.get("X-OpenId")).containsExactly("o_1");
     }
+
+    @Test
+    void removeFromConnectionWhenItNamesIdentityHeadersThenOnlyThoseNamesGo() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(HttpHeaders.CONNECTION, "keep-alive, X-OpenId");
+        headers.add(HttpHeaders.CONNECTION, "x_appid,X-WX-OPENID , X-Trace");
+
+        IdentityHeaders.removeFromConnection(headers);
+
+        assertThat(headers.get(HttpHeaders.CONNECTION)).containsExactly("keep-alive, X-Trace");
+    }
+
+    @Test
+    void removeFromConnectionWhenItNamesOnlyIdentityHeadersThenTheHeaderGoes() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(HttpHeaders.CONNECTION, "X-OpenId, X-UnionId, X-AppId");
+
+        IdentityHeaders.removeFromConnection(headers);
+
+        assertThat(headers.containsHeader(HttpHeaders.CONNECTION)).isFalse();
+    }
+
+    @Test
+    void removeFromConnectionWhenItNamesNoIdentityHeaderThenItIsLeftAsSent() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(HttpHeaders.CONNECTION, "keep-alive,Upgrade");
+
+        IdentityHeaders.removeFromConnection(headers);
+
+        assertThat(headers.get(HttpHeaders.CONNECTION)).containsExactly("keep-alive,Upgrade");
+    }
 }

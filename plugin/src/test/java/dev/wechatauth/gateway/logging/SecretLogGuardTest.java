@@ -90,4 +90,21 @@ class SecretLogGuardTest {
         }
         return text.toString();
     }
+
+    @Test
+    void aLogLineCarryingABearerTokenIsDropped() {
+        SecretLogGuardRegistration guard = new SecretLogGuardRegistration(List.of(SECRET));
+        guard.afterPropertiesSet();
+        try {
+            org.slf4j.Logger logger = LoggerFactory.getLogger("org.springframework.web.test");
+            logger.debug("headers: [Authorization:\"Bearer {}\"]", "A".repeat(43));
+            logger.debug("headers: [authorization:\"bearer " + "b".repeat(43) + "\"]");
+            logger.debug("a line without a token: Bearer scheme");
+
+            assertThat(capturedText()).doesNotContain("A".repeat(43)).doesNotContain("b".repeat(43))
+                    .contains("a line without a token");
+        } finally {
+            guard.destroy();
+        }
+    }
 }

@@ -1,0 +1,119 @@
+package dev.wechatauth.contract;
+
+import static dev.wechatauth.contract.ContractAssertions.assertError;
+import static dev.wechatauth.contract.ContractAssertions.assertRefusedAsBadRequest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpMethod;
+
+/**
+ * Threats through the actuator (CONTRACT.md, "Requests the gateway refuses before routing"): on the public port only
+ * {@code /actuator/health} exists, without details. Reading configuration (secrets), dumping the heap (tokens,
+ * session keys), changing log levels, or adding a route through the gateway actuator are all 404, and leave no trace.
+ */
+class AttackActuatorTest {
+
+    private static final String ROUTE_BODY = "{\"id\":\"injected\",\"uri\":\"%s\",\"order\":-1,"
+            + "\"predicates\":[{\"name\":\"Path\",\"args\":{\"_genkey_0\":\"/injected/**\"}}],"
+            + "\"metadata\":{\"auth\":\"public\"}}";
+
+    private static GatewayInstance gateway;
+    private static Backends backends;
+
+    @BeforeAll
+    static void startGateway() {
+        gateway = AttackGateway.get();
+        backends = gateway.backends();
+    }
+
+    @BeforeEach
+    void forgetEarlierRequests() {
+        backends.echo.clear();
+    }
+
+    @ParameterizedTest(name = "GET {0} is 404 not_found")
+    @ValueSource(strings = {"/actuator", "/actuator/", "/actuator/env", "/actuator/env/wechat.auth.apps[0].secret",
+            "/actuator/configprops", "/actuator/heapdump", "/actuator/threaddump", "/actuator/beans",
+            "/actuator/mappings", "/actuator/conditions", "/actuator/loggers", "/actuator/loggers/root",
+            "/actuator/metrics", "/actuator/metrics/jvm.memory.used", "/actuator/info", "/actuator/scheduledtasks",
+            "/actuator/caches", "/actuator/startup", "/actuator/sbom", "/actuator/prometheus",
+            "/actuator/health/redis", "/actuator/health/ping", "/actuator/health/", "/actuator/gateway",
+            "/actuator/gateway/routes", "/actuator/gateway/routes/login", "/actuator/gateway/routedefinitions",
+            "/actuator/gateway/globalfilters", "/actuator/gateway/routefilters", "/actuator/gateway/routepredicates"})
+    void everyActuatorEndpointButHealthIsNotFound(String path) {
+        assertError(gateway.get(path), 404, "not_found");
+    }
+
+    @Test
+    void healthTellsNothingButItsStatus() {
+        Answer answer = gateway.get("/actuator/health");
+
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.json().propertyNames()).containsExactly("status");
+    }
+
+    @Test
+    void refreshingTheGatewayRoutesIsNotFound() {
+        Answer answer = gateway.send(HttpMethod.POST, "/actuator/gateway/refresh", null);
+
+        assertError(answer, 404, "not_found");
+    }
+
+    @Test
+    void injectingARouteThroughTheGatewayActuatorIsNotFoundAndNoRouteAppears() {
+        byte[] route = ROUTE_BODY.formatted(backends.echo.baseUrl()).getBytes(StandardCharsets.UTF_8);
+
+        Answer created = gateway.send(HttpMethod.POST, "/actuator/gateway/routes/x", route,
+                "Content-Type: application/json");
+        Answer createdInjected = gateway.send(HttpMethod.POST, "/actuator/gateway/routes/injected", route,
+                "Content-Type: application/json");
+        Answer refreshed = gateway.send(HttpMethod.POST, "/actuator/gateway/refresh", null);
+        Answer deleted = gateway.send(HttpMethod.DELETE, "/actuator/gateway/routes/login", null);
+
+        assertError(created, 404, "not_found");
+        assertError(createdInjected, 404, "not_found");
+        assertError(refreshed, 404, "not_found");
+        assertError(deleted, 404, "not_found");
+        assertError(gateway.get("/injected/x"), 404, "not_found");
+        assertThat(backends.echo.count()).as("requests that reached the service").isZero();
+        assertThat(gateway.post("/wx/login", "{\"code\":\"" + Backends.unknownCode() + "\"}",
+                "Content-Type: application/json").status()).as("the login route is still there").isEqualTo(401);
+    }
+
+    @Test
+    void changingALogLevelThroughTheActuatorIsNotFound() {
+        Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+        boolean debugBefore = root.isDebugEnabled();
+
+        Answer answer = gateway.send(HttpMethod.POST, "/actuator/loggers/root",
+                "{\"configuredLevel\":\"TRACE\"}".getBytes(StandardCharsets.UTF_8), "Content-Type: application/json");
+
+        assertError(answer, 404, "not_found");
+        assertThat(root.isDebugEnabled()).as("root logger at DEBUG").isEqualTo(debugBefore);
+    }
+
+    @ParameterizedTest(name = "{0} is refused: 404 not_found, or 400 before routing")
+    @ValueSource(strings = {"POST /actuator/shutdown", "POST /actuator/heapdump", "DELETE /actuator/caches",
+            "POST /actuator/env", "GET /actuator/env?x=/actuator/health", "GET /actuator/health/../env",
+            "GET /actuator/health;/../env", "GET /actuator/%65nv", "GET /actuator/health%2F..%2Fenv"})
+    void tricksAroundTheHealthEndpointAreRefused(String methodAndPath) {
+        Answer answer = gateway.raw(methodAndPath + " HTTP/1.1");
+
+        assertThat(answer.status()).as("%s", answer).isIn(400, 404);
+        if (answer.status() == 404) {
+            assertError(answer, 404, "not_found");
+        } else {
+            assertRefusedAsBadRequest(answer);
+        }
+        assertThat(answer.body()).doesNotContain("secret", "Secret", "propertySources");
+    }
+}
