@@ -164,4 +164,24 @@ class CachedSessionStoreTest {
         }
         return total;
     }
+
+    @Test
+    void whenRedisFreezesSilentlyTheCacheStopsServingWithinASecondAndServesAgainOnceItAnswers() {
+        String token = instanceA.create(USER).block().token();
+        instanceA.find(token).block();
+        await().atMost(Duration.ofSeconds(2)).until(instanceA::isServingFromMemory);
+
+        redis.pause();
+        try {
+            long frozenAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !instanceA.isServingFromMemory());
+            assertThat(Duration.ofNanos(System.nanoTime() - frozenAt)).isLessThan(Duration.ofMillis(1500));
+        } finally {
+            redis.resume();
+        }
+
+        await().atMost(Duration.ofSeconds(3)).until(instanceA::isServingFromMemory);
+        StepVerifier.create(instanceA.find(token)).expectNextCount(1).verifyComplete();
+    }
 }
