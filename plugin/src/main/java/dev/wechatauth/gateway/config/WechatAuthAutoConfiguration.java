@@ -16,7 +16,9 @@ import dev.wechatauth.gateway.login.LoginRateLimiter;
 import dev.wechatauth.gateway.login.LoginBodyReader;
 import dev.wechatauth.gateway.login.LoginFilter;
 import dev.wechatauth.gateway.login.LoginService;
+import dev.wechatauth.gateway.session.CachedSessionStore;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionInvalidationListener;
 import dev.wechatauth.gateway.session.ReplicatedSessionWriter;
 import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.SessionStore;
@@ -27,7 +29,9 @@ import dev.wechatauth.gateway.wechat.WechatCallGuard;
 import dev.wechatauth.gateway.wechat.WechatClient;
 import dev.wechatauth.gateway.wechat.WechatHttpClients;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -111,11 +115,16 @@ public class WechatAuthAutoConfiguration {
         return SessionWriter.of(redis);
     }
 
+    /** Without the local cache ({@code wechat.auth.session.cache-size=0}): every lookup is a Redis round trip. */
     @Bean
-    @ConditionalOnMissingBean
+    @ConditionalOnMissingBean(SessionStore.class)
     SessionStore wechatAuthSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
             WechatAuthSettings settings) {
-        WechatAuthProperties.Session session = settings.properties().session();
+        return redisSessionStore(redis, tokens, writer, settings.properties().session());
+    }
+
+    static RedisSessionStore redisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
+            WechatAuthProperties.Session session) {
         return new RedisSessionStore(redis, tokens, writer, session.namespace(), session.ttl(), Clock.systemUTC());
     }
 
@@ -213,6 +222,31 @@ public class WechatAuthAutoConfiguration {
         SecretLogGuardRegistration wechatAuthSecretLogGuard(WechatAuthSettings settings) {
             return new SecretLogGuardRegistration(
                     settings.properties().apps().stream().map(WechatAuthProperties.App::secret).toList());
+        }
+    }
+
+    /** Sessions kept in memory per instance, evicted everywhere over Redis pub/sub (default on). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBean(LettuceConnectionFactory.class)
+    @ConditionalOnExpression("${wechat.auth.session.cache-size:100000} > 0")
+    static class CachedSessionsConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean(SessionStore.class)
+        CachedSessionStore wechatAuthCachedSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens,
+                SessionWriter writer, WechatAuthSettings settings) {
+            WechatAuthProperties.Session session = settings.properties().session();
+            return new CachedSessionStore(redisSessionStore(redis, tokens, writer, session), redis,
+                    session.namespace(), session.cacheSize(), RedisSessionStore.renewalInterval(session.ttl()));
+        }
+
+        @Bean
+        @ConditionalOnBean(CachedSessionStore.class)
+        @ConditionalOnMissingBean
+        SessionInvalidationListener wechatAuthSessionInvalidations(CachedSessionStore sessions,
+                LettuceConnectionFactory redis, WechatAuthSettings settings) {
+            return new SessionInvalidationListener(redis.getRequiredNativeClient(), sessions,
+                    CachedSessionStore.channel(settings.properties().session().namespace()));
         }
     }
 }

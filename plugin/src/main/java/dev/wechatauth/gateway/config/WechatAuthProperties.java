@@ -89,10 +89,11 @@ public record WechatAuthProperties(
      * @param replicaAcks replicas that must have a new session before the login answers ({@code WAIT}); default:
      *        1 on Sentinel or Cluster, 0 on a standalone Redis
      * @param replicaAckTimeout the longest a login waits for them; the session stays valid either way (default 100ms)
+     * @param cacheSize sessions kept in memory per instance, invalidated over Redis pub/sub (default 100000, 0: off)
      */
     public record Session(@DefaultValue("7d") Duration ttl, @DefaultValue("wechat-auth") String namespace,
             @DefaultValue("1s") Duration storeTimeout, Integer replicaAcks,
-            @DefaultValue("100ms") Duration replicaAckTimeout) {
+            @DefaultValue("100ms") Duration replicaAckTimeout, @DefaultValue("100000") long cacheSize) {
     }
 
     /**

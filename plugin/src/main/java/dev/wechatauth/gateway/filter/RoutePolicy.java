@@ -1,7 +1,5 @@
 package dev.wechatauth.gateway.filter;
 
-import java.util.Locale;
-
 import org.springframework.cloud.gateway.route.Route;
 
 /**
@@ -22,6 +20,8 @@ public enum RoutePolicy {
     /** The metadata key naming the policy. */
     public static final String METADATA_KEY = "auth";
 
+    private static final RoutePolicy[] POLICIES = values();
+
     /** The policy of {@code route}; {@link #REQUIRED} when there is no route or no policy. */
     public static RoutePolicy of(Route route) {
         if (route == null) {
@@ -36,12 +36,12 @@ public enum RoutePolicy {
         if (value == null) {
             return REQUIRED;
         }
-        return switch (value.toString().trim().toLowerCase(Locale.ROOT)) {
-            case "required" -> REQUIRED;
-            case "optional" -> OPTIONAL;
-            case "public" -> PUBLIC;
-            case "login" -> LOGIN;
-            default -> null;
-        };
+        String name = value.toString().strip();
+        for (RoutePolicy policy : POLICIES) {
+            if (policy.name().equalsIgnoreCase(name)) {
+                return policy;
+            }
+        }
+        return null;
     }
 }

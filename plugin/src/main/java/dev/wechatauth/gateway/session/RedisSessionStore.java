@@ -78,7 +78,7 @@ public class RedisSessionStore implements SessionStore {
     }
 
     /** How often the user index is renewed: 1% of the TTL, at most a minute, at least a second. */
-    static Duration renewalInterval(Duration ttl) {
+    public static Duration renewalInterval(Duration ttl) {
         Duration onePercent = ttl.dividedBy(100);
         Duration atMostAMinute = onePercent.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : onePercent;
         return atMostAMinute.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : atMostAMinute;

@@ -10,7 +10,12 @@ import dev.wechatauth.gateway.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.gateway.filter.AuthenticationFilter;
 import dev.wechatauth.gateway.login.LoginFilter;
 import dev.wechatauth.gateway.session.IssuedSession;
+import dev.wechatauth.gateway.login.DuplicateLoginWindow;
+import dev.wechatauth.gateway.login.LoginRateLimitFilter;
+import dev.wechatauth.gateway.session.CachedSessionStore;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.SessionInvalidationListener;
+import dev.wechatauth.gateway.wechat.WechatCallGuard;
 import dev.wechatauth.gateway.session.Session;
 import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.web.RequestPathGuard;
@@ -95,7 +100,11 @@ class WechatAuthAutoConfigurationTest {
                 assertThat(context).hasSingleBean(JsonErrorWebExceptionHandler.class);
                 assertThat(context).hasSingleBean(WechatClient.class);
                 assertThat(context).hasSingleBean(SessionStore.class);
-                assertThat(context.getBean(SessionStore.class)).isInstanceOf(RedisSessionStore.class);
+                assertThat(context.getBean(SessionStore.class)).isInstanceOf(CachedSessionStore.class);
+                assertThat(context).hasSingleBean(SessionInvalidationListener.class);
+                assertThat(context).hasSingleBean(LoginRateLimitFilter.class);
+                assertThat(context).hasSingleBean(WechatCallGuard.class);
+                assertThat(context).hasSingleBean(DuplicateLoginWindow.class);
                 assertThat(context.getBeansOfType(GlobalFilter.class).values())
                         .hasAtLeastOneElementOfType(AuthenticationFilter.class)
                         .hasAtLeastOneElementOfType(LoginFilter.class);
@@ -103,6 +112,15 @@ class WechatAuthAutoConfigurationTest {
                         .hasAtLeastOneElementOfType(RequestPathGuard.class)
                         .hasAtLeastOneElementOfType(SessionEndpointsWebFilter.class);
                 assertThat(context.getBean(WechatAuthSettings.class).defaultApp().appid()).isEqualTo("wx_app_one");
+            });
+        }
+
+        @Test
+        void contextWhenTheSessionCacheIsOffThenSessionsAreLookedUpInRedisOnly() {
+            withOneApp().withPropertyValues("wechat.auth.session.cache-size=0").run(context -> {
+                assertThat(context).hasSingleBean(SessionStore.class);
+                assertThat(context.getBean(SessionStore.class)).isInstanceOf(RedisSessionStore.class);
+                assertThat(context).doesNotHaveBean(SessionInvalidationListener.class);
             });
         }
 

@@ -111,7 +111,7 @@ class WechatAuthSettingsTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16), 256),
                 null,
-                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100)),
+                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
     }

@@ -598,7 +598,7 @@ class LoginFilterTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofBytes(MAX_BODY), 256),
                 List.of(),
-                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100)),
+                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
     }

@@ -1,0 +1,187 @@
+package dev.wechatauth.gateway.session;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.wechatauth.gateway.error.GatewayErrorException;
+import dev.wechatauth.gateway.support.RedisFixture;
+import dev.wechatauth.gateway.wechat.WechatIdentity;
+import dev.wechatauth.testkit.RedisProcess;
+import io.lettuce.core.RedisClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Two gateway instances' session stores on one real Redis, each with its memory cache and its subscription. */
+class CachedSessionStoreTest {
+
+    private static final String NAMESPACE = "cache-test";
+    private static final Duration TTL = Duration.ofMinutes(10);
+    private static final WechatIdentity USER = new WechatIdentity("wx_app", "openid_1", null, "a2V5");
+
+    private RedisProcess redis;
+    private RedisFixture fixture;
+    private RedisClient lettuce;
+    private CachedSessionStore instanceA;
+    private CachedSessionStore instanceB;
+    private SessionInvalidationListener listenerA;
+    private SessionInvalidationListener listenerB;
+
+    @BeforeEach
+    void twoInstancesOnOneRedis() {
+        redis = RedisProcess.start();
+        fixture = new RedisFixture(redis.port());
+        lettuce = RedisClient.create(redis.url());
+        instanceA = cachedStore(Duration.ofMinutes(1));
+        instanceB = cachedStore(Duration.ofMinutes(1));
+        listenerA = listen(instanceA);
+        listenerB = listen(instanceB);
+        await().atMost(Duration.ofSeconds(5)).until(() -> instanceA.isServingFromMemory() && instanceB.isServingFromMemory());
+    }
+
+    @AfterEach
+    void stop() {
+        listenerA.stop();
+        listenerB.stop();
+        lettuce.shutdown();
+        fixture.close();
+        redis.close();
+    }
+
+    private CachedSessionStore cachedStore(Duration freshFor) {
+        RedisSessionStore store = new RedisSessionStore(fixture.template(), new Tokens(),
+                SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
+        return new CachedSessionStore(store, fixture.template(), NAMESPACE, 1000, freshFor);
+    }
+
+    private SessionInvalidationListener listen(CachedSessionStore store) {
+        SessionInvalidationListener listener = new SessionInvalidationListener(lettuce, store,
+                CachedSessionStore.channel(NAMESPACE));
+        listener.start();
+        return listener;
+    }
+
+    @Test
+    void findWhenCachedThenNoRedisCommandAtAll() {
+        String token = instanceA.create(USER).block().token();
+        instanceA.find(token).block();
+        long before = redisCommands();
+
+        for (int i = 0; i < 100; i++) {
+            StepVerifier.create(instanceA.find(token)).expectNextCount(1).verifyComplete();
+        }
+
+        assertThat(redisCommands() - before).as("Redis commands for 100 cached lookups").isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void findWhenNotCachedThenOneRedisCommand() {
+        String token = instanceA.create(USER).block().token();
+        long before = redisCommands();
+
+        StepVerifier.create(instanceB.find(token)).expectNextCount(1).verifyComplete();
+
+        // GETEX, plus the user index renewal once per renewal interval, plus INFO itself
+        assertThat(redisCommands() - before).isBetween(1L, 3L);
+    }
+
+    @Test
+    void logoutOnOneInstanceEndsTheSessionOnTheOtherWithinASecond() {
+        String token = instanceA.create(USER).block().token();
+        StepVerifier.create(instanceB.find(token)).expectNextCount(1).verifyComplete();
+        StepVerifier.create(instanceB.find(token)).expectNextCount(1).verifyComplete();
+
+        StepVerifier.create(instanceA.delete(token)).expectNext(true).verifyComplete();
+
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                .until(() -> instanceB.find(token).blockOptional().isEmpty());
+        StepVerifier.create(instanceA.find(token)).verifyComplete();
+    }
+
+    @Test
+    void revokingAllSessionsOfAUserEndsThemEverywhere() {
+        String phone = instanceA.create(USER).block().token();
+        String laptop = instanceA.create(USER).block().token();
+        instanceB.find(phone).block();
+        instanceB.find(laptop).block();
+
+        StepVerifier.create(instanceA.deleteAll("wx_app", "openid_1")).expectNext(2L).verifyComplete();
+
+        await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+                .until(() -> instanceB.find(phone).blockOptional().isEmpty()
+                        && instanceB.find(laptop).blockOptional().isEmpty());
+    }
+
+    @Test
+    void anEntryIsServedFromMemoryOnlyForTheRenewalIntervalThenRedisRenewsTheSession() {
+        CachedSessionStore shortLived = cachedStore(Duration.ofMillis(300));
+        SessionInvalidationListener listener = listen(shortLived);
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(shortLived::isServingFromMemory);
+            String token = shortLived.create(USER).block().token();
+            shortLived.find(token).block();
+            String key = NAMESPACE + ":session:" + Tokens.hash(token);
+            fixture.template().expire(key, Duration.ofSeconds(30)).block();
+
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        shortLived.find(token).block();
+                        return fixture.template().getExpire(key).block().compareTo(Duration.ofMinutes(5)) > 0;
+                    });
+        } finally {
+            listener.stop();
+        }
+    }
+
+    @Test
+    void whenRedisGoesAwayTheCacheStopsServingAndLookupsFailUntilItIsBack() {
+        String token = instanceA.create(USER).block().token();
+        instanceA.find(token).block();
+
+        redis.stop();
+
+        await().atMost(Duration.ofSeconds(3)).until(() -> !instanceA.isServingFromMemory());
+        StepVerifier.create(instanceA.find(token)).expectError(GatewayErrorException.class).verify(Duration.ofSeconds(5));
+
+        redis.restart();
+
+        await().atMost(Duration.ofSeconds(10)).until(instanceA::isServingFromMemory);
+        StepVerifier.create(instanceA.find(token)).verifyComplete(); // the restarted Redis is empty
+    }
+
+    private long redisCommands() {
+        String stats = fixture.inspector().info("commandstats");
+        long total = 0;
+        Matcher calls = Pattern.compile("calls=(\\d+)").matcher(stats);
+        while (calls.find()) {
+            total += Long.parseLong(calls.group(1));
+        }
+        return total;
+    }
+
+    @Test
+    void whenRedisFreezesSilentlyTheCacheStopsServingWithinASecondAndServesAgainOnceItAnswers() {
+        String token = instanceA.create(USER).block().token();
+        instanceA.find(token).block();
+        await().atMost(Duration.ofSeconds(2)).until(instanceA::isServingFromMemory);
+
+        redis.pause();
+        try {
+            long frozenAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !instanceA.isServingFromMemory());
+            assertThat(Duration.ofNanos(System.nanoTime() - frozenAt)).isLessThan(Duration.ofMillis(1500));
+        } finally {
+            redis.resume();
+        }
+
+        await().atMost(Duration.ofSeconds(3)).until(instanceA::isServingFromMemory);
+        StepVerifier.create(instanceA.find(token)).expectNextCount(1).verifyComplete();
+    }
+}
