@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 final class FaultBench {
 
     static final Duration STORE_TIMEOUT = Duration.ofSeconds(1);
+    /** Heartbeat interval 250 ms + timeout 750 ms of the session cache's invalidation connection, and 500 ms of noise. */
+    static final Duration CACHE_HEARTBEAT_GRACE = Duration.ofMillis(1500);
     static final Duration WECHAT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(1);
     static final int MAX_IN_FLIGHT = 32;

@@ -81,6 +81,7 @@ class FaultMemoryTest {
                 .lasting(LONG_FAULT)
                 .timeout(FaultBench.STORE_TIMEOUT)
                 .answers(EnumSet.of(LOGIN, REQUIRED, OPTIONAL), "503 session_store_unavailable")
+                .servedFromMemoryFor(FaultBench.CACHE_HEARTBEAT_GRACE)
                 .inject(bench.backends.redis::pause)
                 .end(bench.backends.redis::resume)
                 .traffic(bench -> FaultTraffic.openLoop(bench, PER_SECOND, FaultBench.CROWD_APPID, tokens,

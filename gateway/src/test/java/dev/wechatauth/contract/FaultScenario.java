@@ -35,6 +35,7 @@ final class FaultScenario {
     private Runnable end = () -> { };
     private Function<FaultBench, FaultTraffic> traffic = bench -> FaultTraffic.closedLoop(bench, THINK);
     private boolean judgeRecovery = true;
+    private Duration servedFromMemory = Duration.ZERO;
     private Duration longestWatch = LONGEST_WATCH;
 
     private FaultScenario(String name) {
@@ -96,6 +97,16 @@ final class FaultScenario {
      * Reports the recovery figure without holding it to the 5 s bound (the caller says why), and watches the traffic
      * at most {@code watch} after the fault.
      */
+    /**
+     * Authenticated requests may still succeed for {@code grace} after the fault starts: sessions are served from
+     * the local cache until its heartbeat on the invalidation connection goes unanswered (about a second), which is
+     * within the contract's one second for revocations to reach every instance.
+     */
+    FaultScenario servedFromMemoryFor(Duration grace) {
+        this.servedFromMemory = grace;
+        return this;
+    }
+
     FaultScenario recoveryNotJudged(Duration watch) {
         this.judgeRecovery = false;
         this.longestWatch = watch;
@@ -127,7 +138,7 @@ final class FaultScenario {
         }
         long heapAfter = FaultBench.heapAfterGc();
         FaultReport report = new FaultReport(name, faultAnswers, losesSessions, bounds, samples, traffic.sent(),
-                injectCalled, faultStart, faultEndCalled, faultEnded, heapBefore, heapAfter, judgeRecovery);
+                injectCalled, faultStart, faultEndCalled, faultEnded, heapBefore, heapAfter, judgeRecovery, servedFromMemory);
         FaultFigures.add(report);
         return report;
     }
@@ -139,7 +150,7 @@ final class FaultScenario {
             FaultBench.pause(Duration.ofMillis(100));
             long now = System.nanoTime();
             FaultReport sofar = new FaultReport(name, faultAnswers, losesSessions, bounds, traffic.snapshot(), -1,
-                    injectCalled, faultStart, faultEndCalled, faultEnded, 0, 0, judgeRecovery);
+                    injectCalled, faultStart, faultEndCalled, faultEnded, 0, 0, judgeRecovery, servedFromMemory);
             long recovered = sofar.recoveredAt();
             if (recovered > 0 && now - recovered >= AFTERWARDS.toNanos() && now - faultEnded >= AFTERWARDS.toNanos()) {
                 return;

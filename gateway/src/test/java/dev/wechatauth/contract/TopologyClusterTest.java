@@ -99,8 +99,10 @@ class TopologyClusterTest {
 
         String token = a.newToken();
         String key = TopologyRedis.sessionKey(token);
-        SlotRange range = TopologyRedis.rangeOf(TopologyRedis.clusterSlots(redis.ports().get(0)),
-                TopologyRedis.slotOfSession(token));
+        // a node's CLUSTER SLOTS may list a replica a moment after the cluster formed (gossip): wait for it
+        SlotRange range = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> TopologyRedis.rangeOf(TopologyRedis.clusterSlots(redis.ports().get(0)),
+                        TopologyRedis.slotOfSession(token)), slots -> !slots.replicas().isEmpty());
         assertThat(TopologyRedis.get(range.primary(), key, false)).as("the session on its slot's primary").isNotNull();
         assertThat(range.replicas()).hasSize(1);
         // WAIT 1 returned before the login answered: the primary's replica has it already
