@@ -167,6 +167,14 @@ public final class RedisClusterSet implements AutoCloseable {
                 throw new Poll.NotYet(replica + " has not synced with its primary yet");
             }
         }
+        // Redis 7 lists a replica in CLUSTER SLOTS only once every node has heard it is online: clients read this
+        for (RedisNode node : nodes) {
+            for (Object range : (List<?>) Resp.command(node.port(), "CLUSTER", "SLOTS")) {
+                if (((List<?>) range).size() < 4) {
+                    throw new Poll.NotYet(node + " lists no replica in CLUSTER SLOTS for " + range);
+                }
+            }
+        }
         return Boolean.TRUE;
     }
 
