@@ -18,7 +18,10 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.HttpMethod;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * One running gateway ({@link GatewayApplication}, in this JVM, on a free port) and the ways a client talks to it:
@@ -30,13 +33,17 @@ final class GatewayInstance implements AutoCloseable {
     private final Backends backends;
     private final ConfigurableApplicationContext context;
     private final int port;
+    private final ConnectionProvider clientPool =
+            ConnectionProvider.builder("contract-client").maxIdleTime(Duration.ofSeconds(2)).build();
     private final WebTestClient web;
 
     private GatewayInstance(Backends backends, ConfigurableApplicationContext context) {
         this.backends = backends;
         this.context = context;
         this.port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-        this.web = WebTestClient.bindToServer()
+        // a pool of its own whose connections never sit idle for long: a class may use a shared gateway again
+        // minutes later, after other classes ran, and should not send its first request on a stale connection
+        this.web = WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(clientPool)))
                 .baseUrl("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(20))
                 .build();
@@ -152,6 +159,7 @@ final class GatewayInstance implements AutoCloseable {
 
     @Override
     public void close() {
+        clientPool.dispose();
         context.close();
     }
 }
