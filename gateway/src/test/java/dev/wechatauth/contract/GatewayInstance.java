@@ -33,17 +33,16 @@ final class GatewayInstance implements AutoCloseable {
     private final Backends backends;
     private final ConfigurableApplicationContext context;
     private final int port;
-    private final ConnectionProvider clientPool =
-            ConnectionProvider.builder("contract-client").maxIdleTime(Duration.ofSeconds(2)).build();
     private final WebTestClient web;
 
     private GatewayInstance(Backends backends, ConfigurableApplicationContext context) {
         this.backends = backends;
         this.context = context;
         this.port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
-        // a pool of its own whose connections never sit idle for long: a class may use a shared gateway again
-        // minutes later, after other classes ran, and should not send its first request on a stale connection
-        this.web = WebTestClient.bindToServer(new ReactorClientHttpConnector(HttpClient.create(clientPool)))
+        // one connection per request: Reactor Netty 1.3.6 can stop reading a keep-alive connection when a request
+        // was answered synchronously (reactor/reactor-netty#4361, #4347), and the next request on it then hangs
+        this.web = WebTestClient.bindToServer(
+                        new ReactorClientHttpConnector(HttpClient.create(ConnectionProvider.newConnection())))
                 .baseUrl("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(20))
                 .build();
@@ -159,7 +158,6 @@ final class GatewayInstance implements AutoCloseable {
 
     @Override
     public void close() {
-        clientPool.dispose();
         context.close();
     }
 }
