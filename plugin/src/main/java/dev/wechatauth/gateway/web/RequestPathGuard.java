@@ -47,16 +47,8 @@ public class RequestPathGuard implements WebFilter, Ordered {
             if (c <= 0x20 || c >= 0x7F || c == '\\' || c == ';') {
                 return false;
             }
-            if (c == '%') {
-                if (i + 2 >= length) {
-                    return false;
-                }
-                int decoded = Character.digit(rawPath.charAt(i + 1), 16) * 16 + Character.digit(rawPath.charAt(i + 2), 16);
-                if (Character.digit(rawPath.charAt(i + 1), 16) < 0 || Character.digit(rawPath.charAt(i + 2), 16) < 0
-                        || decoded < 0x20 || decoded == 0x7F || decoded == '/' || decoded == '\\' || decoded == '.'
-                        || decoded == '%' || decoded == ';') {
-                    return false;
-                }
+            if (c == '%' && !isHarmlessEscape(rawPath, i)) {
+                return false;
             }
             if (c == '/' && i > 0) {
                 if (isDotSegment(rawPath, segmentStart, i)) {
@@ -66,6 +58,21 @@ public class RequestPathGuard implements WebFilter, Ordered {
             }
         }
         return !isDotSegment(rawPath, segmentStart, length);
+    }
+
+    /** Whether the escape at {@code percent} is well formed and decodes to nothing that could change the path. */
+    private static boolean isHarmlessEscape(String path, int percent) {
+        if (percent + 2 >= path.length()) {
+            return false;
+        }
+        int high = Character.digit(path.charAt(percent + 1), 16);
+        int low = Character.digit(path.charAt(percent + 2), 16);
+        if (high < 0 || low < 0) {
+            return false;
+        }
+        int decoded = high * 16 + low;
+        return decoded >= 0x20 && decoded != 0x7F && decoded != '/' && decoded != '\\' && decoded != '.'
+                && decoded != '%' && decoded != ';';
     }
 
     /** Whether {@code path[start, end)} is empty (from {@code //}), {@code .} or {@code ..}. */

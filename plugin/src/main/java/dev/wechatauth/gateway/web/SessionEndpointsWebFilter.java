@@ -1,6 +1,7 @@
 package dev.wechatauth.gateway.web;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.error.GatewayError;
@@ -58,7 +59,7 @@ public class SessionEndpointsWebFilter implements WebFilter, Ordered {
         return chain.filter(exchange);
     }
 
-    private Mono<Void> only(HttpMethod method, ServerWebExchange exchange, java.util.function.Supplier<Mono<Void>> then) {
+    private Mono<Void> only(HttpMethod method, ServerWebExchange exchange, Supplier<Mono<Void>> then) {
         if (exchange.getRequest().getMethod() != method) {
             exchange.getAttributes().put(ErrorResponseWriter.ALLOWED_METHODS, method);
             return errors.write(exchange, GatewayError.METHOD_NOT_ALLOWED);
