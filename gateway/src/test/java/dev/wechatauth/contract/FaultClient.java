@@ -89,7 +89,9 @@ final class FaultClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(base + path)).timeout(GIVE_UP_AFTER);
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .header("Connection", "close") // see GatewayInstance: no request after a synchronous answer on one connection
+                .timeout(GIVE_UP_AFTER);
     }
 
     private static Reply reply(HttpResponse<String> response) {

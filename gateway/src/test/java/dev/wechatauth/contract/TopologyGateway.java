@@ -128,6 +128,7 @@ final class TopologyGateway implements AutoCloseable {
 
     Answer send(String method, String path, String body, Duration timeout, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Connection", "close") // see GatewayInstance: no request after a synchronous answer on one connection
                 .timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
