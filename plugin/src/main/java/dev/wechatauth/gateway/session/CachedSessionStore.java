@@ -1,11 +1,16 @@
 package dev.wechatauth.gateway.session;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wechatauth.gateway.wechat.WechatIdentity;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -13,21 +18,33 @@ import reactor.core.publisher.Mono;
 /**
  * Keeps recently used sessions in memory, so that most authenticated requests need no Redis command at all.
  * <p>
- * An entry is served for at most the renewal interval (1% of the TTL, at most a minute); after that the next request
- * looks the session up in Redis again, which also renews its idle timeout there. Every logout or revocation, on any
- * instance, is published on {@code {ns}:invalidations} and evicts the entry everywhere. The cache is used only while
- * that subscription is confirmed live: when it drops, everything is dropped and lookups go to Redis until it is back,
- * so no invalidation can be missed.
+ * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
+ * that finds it older is still answered from memory at once, and renews the session in Redis in the background (one
+ * {@code GETEX}, which also re-reads it: a session that is gone there is evicted); an entry not renewed within two
+ * intervals is dropped, so nothing served is older than that. Every logout or revocation, on any instance, is
+ * published on {@code {ns}:invalidations} and evicts the entry everywhere. The cache is used only while that
+ * subscription is confirmed live: when it drops, everything is dropped and lookups go to Redis until it is back, so
+ * no invalidation can be missed.
  */
 public class CachedSessionStore implements SessionStore {
+
+    private static final Log log = LogFactory.getLog(CachedSessionStore.class);
 
     private final SessionStore delegate;
     private final ReactiveStringRedisTemplate redis;
     private final String channel;
-    private final Cache<String, Session> sessions;
+    private final Ticker ticker;
+    private final long freshForNanos;
+    private final Cache<String, Entry> sessions;
+    /** The token hashes whose renewal is under way, so that a busy session is renewed once, not once a request. */
+    private final Set<String> renewing = ConcurrentHashMap.newKeySet();
     /** Counts invalidations, so that a lookup that raced one does not cache what it read. */
     private final AtomicLong invalidations = new AtomicLong();
     private volatile boolean listening;
+
+    /** A session as last read from Redis, and when it is due for renewal ({@link Ticker} time). */
+    private record Entry(Session session, long renewAt) {
+    }
 
     /**
      * @param maximumSize the most sessions kept in memory
@@ -35,10 +52,21 @@ public class CachedSessionStore implements SessionStore {
      */
     public CachedSessionStore(SessionStore delegate, ReactiveStringRedisTemplate redis, String namespace,
             long maximumSize, Duration freshFor) {
+        this(delegate, redis, namespace, maximumSize, freshFor, Ticker.systemTicker());
+    }
+
+    CachedSessionStore(SessionStore delegate, ReactiveStringRedisTemplate redis, String namespace, long maximumSize,
+            Duration freshFor, Ticker ticker) {
         this.delegate = delegate;
         this.redis = redis;
         this.channel = channel(namespace);
-        this.sessions = Caffeine.newBuilder().maximumSize(maximumSize).expireAfterWrite(freshFor).build();
+        this.ticker = ticker;
+        this.freshForNanos = freshFor.toNanos();
+        this.sessions = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfterWrite(freshFor.multipliedBy(2))
+                .ticker(ticker)
+                .build();
     }
 
     /** The channel on which ended sessions are announced, one token hash per message. */
@@ -57,16 +85,38 @@ public class CachedSessionStore implements SessionStore {
             return delegate.find(token);
         }
         String hash = Tokens.hash(token);
-        Session cached = sessions.getIfPresent(hash);
-        if (cached != null) {
-            return Mono.just(cached);
+        Entry cached = sessions.getIfPresent(hash);
+        if (cached == null) {
+            return lookUp(token, hash);
         }
+        if (ticker.read() - cached.renewAt() >= 0 && renewing.add(hash)) {
+            renewInBackground(token, hash);
+        }
+        return Mono.just(cached.session());
+    }
+
+    /** Reads the session from Redis (renewing it there) and keeps it, unless an invalidation raced the read. */
+    private Mono<Session> lookUp(String token, String hash) {
         long seen = invalidations.get();
         return delegate.find(token).doOnNext(session -> {
             if (listening && invalidations.get() == seen) {
-                sessions.put(hash, session);
+                sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
             }
         });
+    }
+
+    /**
+     * Renews a session that is due without making its request wait: the request is answered from memory, and what
+     * Redis answers replaces the entry; a session Redis no longer has, or a failed renewal, evicts it, so the next
+     * request asks Redis itself.
+     */
+    private void renewInBackground(String token, String hash) {
+        lookUp(token, hash)
+                .switchIfEmpty(Mono.fromRunnable(() -> sessions.invalidate(hash)))
+                .doOnError(failure -> sessions.invalidate(hash))
+                .doFinally(signal -> renewing.remove(hash))
+                .subscribe(renewed -> { }, failure -> log.debug("Session renewal failed; the entry is dropped: "
+                        + failure.getClass().getSimpleName()));
     }
 
     @Override

@@ -2,9 +2,11 @@ package dev.wechatauth.gateway.session;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wechatauth.gateway.error.GatewayErrorException;
 import dev.wechatauth.gateway.support.RedisFixture;
 import dev.wechatauth.gateway.wechat.WechatIdentity;
@@ -32,6 +34,9 @@ class CachedSessionStoreTest {
     private CachedSessionStore instanceB;
     private SessionInvalidationListener listenerA;
     private SessionInvalidationListener listenerB;
+    private SessionInvalidationListener extraListener;
+    private final AtomicLong nanos = new AtomicLong();
+    private final Ticker manualTicker = nanos::get;
 
     @BeforeEach
     void twoInstancesOnOneRedis() {
@@ -47,6 +52,9 @@ class CachedSessionStoreTest {
 
     @AfterEach
     void stop() {
+        if (extraListener != null) {
+            extraListener.stop();
+        }
         listenerA.stop();
         listenerB.stop();
         lettuce.shutdown();
@@ -55,9 +63,26 @@ class CachedSessionStoreTest {
     }
 
     private CachedSessionStore cachedStore(Duration freshFor) {
+        return cachedStore(freshFor, Ticker.systemTicker());
+    }
+
+    private CachedSessionStore cachedStore(Duration freshFor, Ticker ticker) {
         RedisSessionStore store = new RedisSessionStore(fixture.template(), new Tokens(),
                 SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
-        return new CachedSessionStore(store, fixture.template(), NAMESPACE, 1000, freshFor);
+        return new CachedSessionStore(store, fixture.template(), NAMESPACE, 1000, freshFor, ticker);
+    }
+
+    /** A store whose clock moves only when told, with its subscription live. */
+    private CachedSessionStore listeningStore(Duration freshFor, Ticker ticker) {
+        CachedSessionStore store = cachedStore(freshFor, ticker);
+        SessionInvalidationListener listener = listen(store);
+        extraListener = listener;
+        await().atMost(Duration.ofSeconds(5)).until(store::isServingFromMemory);
+        return store;
+    }
+
+    private String sessionKeyOf(String token) {
+        return NAMESPACE + ":session:" + Tokens.hash(token);
     }
 
     private SessionInvalidationListener listen(CachedSessionStore store) {
@@ -119,7 +144,105 @@ class CachedSessionStoreTest {
     }
 
     @Test
-    void anEntryIsServedFromMemoryOnlyForTheRenewalIntervalThenRedisRenewsTheSession() {
+    void aDueEntryIsAnsweredFromMemoryAtOnceWhileRedisRenewsTheSessionInTheBackground() {
+        CachedSessionStore store = listeningStore(Duration.ofMinutes(1), manualTicker);
+        String token = store.create(USER).block().token();
+        store.find(token).block();
+        fixture.template().expire(sessionKeyOf(token), Duration.ofSeconds(30)).block();
+        nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+
+        redis.pause(); // a lookup that waited for Redis now would not answer
+        try {
+            StepVerifier.create(store.find(token)).expectNextCount(1).verifyComplete();
+            StepVerifier.create(store.find(token)).expectNextCount(1).expectComplete().verify(Duration.ofMillis(200));
+        } finally {
+            redis.resume();
+        }
+
+        await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+                .until(() -> fixture.template().getExpire(sessionKeyOf(token)).block().compareTo(Duration.ofMinutes(5)) > 0);
+    }
+
+    @Test
+    void aDueEntryIsRenewedOnceHoweverManyRequestsFindIt() {
+        CachedSessionStore store = listeningStore(Duration.ofMinutes(1), manualTicker);
+        String token = store.create(USER).block().token();
+        store.find(token).block();
+        nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+        long before = redisCommands();
+
+        for (int i = 0; i < 50; i++) {
+            StepVerifier.create(store.find(token)).expectNextCount(1).verifyComplete();
+        }
+
+        // one GETEX (plus the user index renewal, due too, plus INFO itself); a heartbeat PING may fall in between
+        await().atMost(Duration.ofSeconds(2)).until(() -> redisCommands() - before >= 2);
+        assertThat(redisCommands() - before).isBetween(2L, 6L);
+    }
+
+    @Test
+    void aSessionGoneFromRedisWithoutAnAnnouncementIsDroppedByItsRenewal() {
+        CachedSessionStore store = listeningStore(Duration.ofMinutes(1), manualTicker);
+        String token = store.create(USER).block().token();
+        store.find(token).block();
+        fixture.template().delete(sessionKeyOf(token)).block(); // expired or flushed: nobody announced it
+
+        StepVerifier.create(store.find(token)).expectNextCount(1).verifyComplete(); // fresh: served from memory
+        nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+        StepVerifier.create(store.find(token)).expectNextCount(1).verifyComplete(); // due: served once more, renewed
+
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20))
+                .until(() -> store.find(token).blockOptional().isEmpty());
+    }
+
+    @Test
+    void anEntryNotRenewedForTwoIntervalsIsForgottenAndRedisIsAskedAgain() {
+        CachedSessionStore store = listeningStore(Duration.ofMinutes(1), manualTicker);
+        String token = store.create(USER).block().token();
+        store.find(token).block();
+        fixture.template().delete(sessionKeyOf(token)).block();
+
+        nanos.addAndGet(Duration.ofSeconds(121).toNanos());
+
+        StepVerifier.create(store.find(token)).verifyComplete();
+    }
+
+    @Test
+    void aFailedRenewalDropsTheEntrySoTheNextRequestAsksRedisItself() {
+        // the invalidation channel on a Redis of its own stays live while the session store's Redis is gone
+        try (RedisProcess channelRedis = RedisProcess.start()) {
+            RedisClient channelClient = RedisClient.create(channelRedis.url());
+            CachedSessionStore store = cachedStore(Duration.ofMinutes(1), manualTicker);
+            SessionInvalidationListener listener = new SessionInvalidationListener(channelClient, store,
+                    CachedSessionStore.channel(NAMESPACE));
+            listener.start();
+            try {
+                await().atMost(Duration.ofSeconds(5)).until(store::isServingFromMemory);
+                String token = store.create(USER).block().token();
+                store.find(token).block();
+                nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+
+                redis.stop();
+                StepVerifier.create(store.find(token)).expectNextCount(1).verifyComplete(); // due: the renewal fails
+
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    try {
+                        store.find(token).block(Duration.ofSeconds(3));
+                        return false;
+                    } catch (GatewayErrorException unavailable) {
+                        return true;
+                    }
+                });
+                assertThat(store.isServingFromMemory()).as("the channel is still live").isTrue();
+            } finally {
+                listener.stop();
+                channelClient.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void anEntryOlderThanTheRenewalIntervalRenewsTheSessionInRedis() {
         CachedSessionStore shortLived = cachedStore(Duration.ofMillis(300));
         SessionInvalidationListener listener = listen(shortLived);
         try {

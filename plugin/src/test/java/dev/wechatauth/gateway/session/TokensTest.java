@@ -39,14 +39,27 @@ class TokensTest {
     }
 
     @Test
-    void nextWhenSchedulerGivenThenDrawsOnIt() {
-        Tokens onOwnThread = new Tokens(Schedulers.newSingle("token-test"));
+    void nextWhenDrawnThenOnTheCallersThreadWithoutASchedulerHop() {
+        String caller = Thread.currentThread().getName();
         String[] thread = new String[1];
 
-        StepVerifier.create(onOwnThread.next().doOnNext(token -> thread[0] = Thread.currentThread().getName()))
+        StepVerifier.create(tokens.next().doOnNext(token -> thread[0] = Thread.currentThread().getName()))
                 .expectNextCount(1)
                 .verifyComplete();
-        assertThat(thread[0]).startsWith("token-test");
+        assertThat(thread[0]).isEqualTo(caller);
+    }
+
+    @Test
+    void hashWhenSameTokenOnManyThreadsThenTheSameDigestEverywhere() {
+        String token = tokens.next().block();
+        String expected = Tokens.hash(token);
+
+        List<String> hashes = Flux.range(0, 64)
+                .parallel(8).runOn(Schedulers.parallel())
+                .map(i -> Tokens.hash(token))
+                .sequential().collectList().block(Duration.ofSeconds(10));
+
+        assertThat(hashes).hasSize(64).containsOnly(expected);
     }
 
     @Test
