@@ -156,6 +156,11 @@ final class GatewayInstance implements AutoCloseable {
         return tokenFor(backends.newUser());
     }
 
+    /** The running application, for tests of what it is made of. */
+    ConfigurableApplicationContext context() {
+        return context;
+    }
+
     @Override
     public void close() {
         context.close();
