@@ -30,8 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
  *                                     s:{h}       -> createdAt of each session of the user
  *                                     create: EVAL of HSET + PEXPIRE (one key, so Cluster-safe)
- *                                     TTL = ttl + renewal interval; PEXPIRE again at most once per renewal
- *                                     interval per session and instance, so it outlives every session it lists
+ *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour);
+ *                                     EXPIRE again at most once per index interval per user and instance, so
+ *                                     it outlives every session it lists
  * </pre>
  * Keys of one user share no hash slot with their sessions; no command here spans two keys.
  */
@@ -67,14 +68,26 @@ public class RedisSessionStore implements SessionStore {
         this.writer = writer;
         this.clock = clock;
         this.ttl = ttl;
-        Duration renewalInterval = renewalInterval(ttl);
-        this.userIndexTtl = ttl.plus(renewalInterval).plus(renewalInterval);
+        Duration indexInterval = indexRenewalInterval(ttl);
+        this.userIndexTtl = ttl.plus(indexInterval).plus(indexInterval);
         this.sessionPrefix = namespace + ":session:";
         this.userPrefix = namespace + ":user:";
         this.recentlyRenewedIndexes = Caffeine.newBuilder()
                 .maximumSize(100_000)
-                .expireAfterWrite(renewalInterval)
+                .expireAfterWrite(indexInterval)
                 .build();
+    }
+
+    /**
+     * How often one instance renews a user's index while the user's sessions are in use: a tenth of the TTL, at most
+     * an hour, never less often than the sessions themselves. Each renewal gives the index the TTL plus two of these
+     * intervals, so it always outlives the sessions it lists, and a session renewal rarely costs a second command.
+     */
+    static Duration indexRenewalInterval(Duration ttl) {
+        Duration tenth = ttl.dividedBy(10);
+        Duration atMostAnHour = tenth.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1) : tenth;
+        Duration sessions = renewalInterval(ttl);
+        return atMostAnHour.compareTo(sessions) < 0 ? sessions : atMostAnHour;
     }
 
     /** How often the user index is renewed: 1% of the TTL, at most a minute, at least a second. */
@@ -109,16 +122,17 @@ public class RedisSessionStore implements SessionStore {
         String hash = Tokens.hash(token);
         return redis.opsForValue().getAndExpire(sessionKey(hash), ttl)
                 .flatMap(this::read)
-                .flatMap(session -> renewIndexIfDue(hash, session).thenReturn(session))
+                .flatMap(session -> renewIndexIfDue(session).thenReturn(session))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
-    private Mono<Boolean> renewIndexIfDue(String hash, Session session) {
-        if (recentlyRenewedIndexes.getIfPresent(hash) != null) {
+    private Mono<Boolean> renewIndexIfDue(Session session) {
+        String userKey = userKey(session.appid(), session.openid());
+        if (recentlyRenewedIndexes.getIfPresent(userKey) != null) {
             return Mono.empty();
         }
-        recentlyRenewedIndexes.put(hash, Boolean.TRUE);
-        return redis.expire(userKey(session.appid(), session.openid()), userIndexTtl);
+        recentlyRenewedIndexes.put(userKey, Boolean.TRUE);
+        return redis.expire(userKey, userIndexTtl);
     }
 
     @Override
@@ -130,7 +144,6 @@ public class RedisSessionStore implements SessionStore {
                         .remove(userKey(session.appid(), session.openid()), SESSION_FIELD_PREFIX + hash)
                         .thenReturn(true))
                 .defaultIfEmpty(false)
-                .doOnNext(deleted -> recentlyRenewedIndexes.invalidate(hash))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 

@@ -122,8 +122,14 @@ class RedisSessionStoreTest {
             assertThat(key).startsWith(NAMESPACE + ":");
             assertThat(inspector().pttl(key)).as("PTTL of %s", key)
                     .isGreaterThan(TTL.minusMinutes(1).toMillis())
-                    .isLessThanOrEqualTo(TTL.plusMinutes(5).toMillis());
+                    .isLessThanOrEqualTo(TTL.plus(RedisSessionStore.indexRenewalInterval(TTL).multipliedBy(2)).toMillis());
         }
+    }
+
+    /** A store as a gateway instance that just started has it: it has renewed no user's index yet. */
+    private static RedisSessionStore freshStore() {
+        return new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE,
+                TTL, Clock.systemUTC());
     }
 
     // --- find ---
@@ -163,6 +169,7 @@ class RedisSessionStoreTest {
 
     @Test
     void findWhenTtlRanDownThenRenewsItToTheFullTtl() {
+        RedisSessionStore store = freshStore();
         IssuedSession issued = create(ALICE);
         String sessionKey = NAMESPACE + ":session:" + Tokens.hash(issued.token());
         String userKey = userKeyOf(ALICE);
@@ -175,6 +182,31 @@ class RedisSessionStoreTest {
                 .isLessThanOrEqualTo(TTL.toMillis());
         assertThat(inspector().pttl(userKey)).as("the user index outlives the sessions it lists")
                 .isGreaterThanOrEqualTo(inspector().pttl(sessionKey));
+    }
+
+    @Test
+    void findWhenTheUsersIndexWasRenewedWithinTheIndexIntervalThenOnlyTheSessionIsRenewed() {
+        RedisSessionStore store = freshStore();
+        IssuedSession phone = create(ALICE);
+        IssuedSession tablet = create(ALICE_AGAIN);
+        String userKey = userKeyOf(ALICE);
+        inspector().pexpire(userKey, TTL.plusMinutes(1).toMillis());
+        store.find(phone.token()).block(Duration.ofSeconds(5));
+        assertThat(inspector().pttl(userKey)).as("the first lookup renews the index")
+                .isGreaterThan(TTL.plusMinutes(1).toMillis());
+        inspector().pexpire(userKey, TTL.plusMinutes(1).toMillis());
+
+        StepVerifier.create(store.find(tablet.token())).expectNextCount(1).verifyComplete();
+
+        assertThat(inspector().pttl(userKey)).as("one index renewal per user and interval, not one per session")
+                .isLessThanOrEqualTo(TTL.plusMinutes(1).toMillis());
+    }
+
+    @Test
+    void indexRenewalIntervalIsATenthOfTheTtlAtMostAnHourAndNeverShorterThanTheSessionRenewal() {
+        assertThat(RedisSessionStore.indexRenewalInterval(Duration.ofDays(7))).isEqualTo(Duration.ofHours(1));
+        assertThat(RedisSessionStore.indexRenewalInterval(Duration.ofMinutes(10))).isEqualTo(Duration.ofMinutes(1));
+        assertThat(RedisSessionStore.indexRenewalInterval(Duration.ofSeconds(5))).isEqualTo(Duration.ofSeconds(1));
     }
 
     // --- delete ---
