@@ -19,9 +19,9 @@ import reactor.core.publisher.Mono;
  * Keeps recently used sessions in memory, so that most authenticated requests need no Redis command at all.
  * <p>
  * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
- * that finds it older is still answered from memory at once, and renews the session in Redis in the background (one
- * {@code GETEX}, which also re-reads it: a session that is gone there is evicted); an entry not renewed within two
- * intervals is dropped, so nothing served is older than that. Every logout or revocation, on any instance, is
+ * that finds it older is still answered from memory at once, and renews the session in Redis in the background
+ * ({@link SessionStore#renew}: one {@code PEXPIRE}; a session that is gone there is evicted); an entry not renewed
+ * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that. Every logout or revocation, on any instance, is
  * published on {@code {ns}:invalidations} and evicts the entry everywhere. The cache is used only while that
  * subscription is confirmed live: when it drops, everything is dropped and lookups go to Redis until it is back, so
  * no invalidation can be missed.
@@ -90,7 +90,7 @@ public class CachedSessionStore implements SessionStore {
             return lookUp(token, hash);
         }
         if (ticker.read() - cached.renewAt() >= 0 && renewing.add(hash)) {
-            renewInBackground(token, hash);
+            renewInBackground(token, hash, cached.session());
         }
         return Mono.just(cached.session());
     }
@@ -106,17 +106,29 @@ public class CachedSessionStore implements SessionStore {
     }
 
     /**
-     * Renews a session that is due without making its request wait: the request is answered from memory, and what
-     * Redis answers replaces the entry; a session Redis no longer has, or a failed renewal, evicts it, so the next
-     * request asks Redis itself.
+     * Renews a session that is due without making its request wait: the request is answered from memory; once Redis
+     * has renewed the session the entry is fresh again, and a session Redis no longer has, or a failed renewal, evicts
+     * it, so the next request asks Redis itself.
      */
-    private void renewInBackground(String token, String hash) {
-        lookUp(token, hash)
-                .switchIfEmpty(Mono.fromRunnable(() -> sessions.invalidate(hash)))
+    private void renewInBackground(String token, String hash, Session session) {
+        long seen = invalidations.get();
+        delegate.renew(token, session)
+                .doOnNext(live -> {
+                    if (!live) {
+                        sessions.invalidate(hash);
+                    } else if (listening && invalidations.get() == seen) {
+                        sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
+                    }
+                })
                 .doOnError(failure -> sessions.invalidate(hash))
                 .doFinally(signal -> renewing.remove(hash))
-                .subscribe(renewed -> { }, failure -> log.debug("Session renewal failed; the entry is dropped: "
+                .subscribe(live -> { }, failure -> log.debug("Session renewal failed; the entry is dropped: "
                         + failure.getClass().getSimpleName()));
+    }
+
+    @Override
+    public Mono<Boolean> renew(String token, Session session) {
+        return delegate.renew(token, session);
     }
 
     @Override

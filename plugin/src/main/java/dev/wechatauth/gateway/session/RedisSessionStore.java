@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  *                                     h = base64url(SHA-256(token)); the token itself is never stored
  *                                     create: SET key json PX ttl (then WAIT on Sentinel and Cluster:
  *                                             see ReplicatedSessionWriter)
- *                                     lookup: GETEX key EX ttl   (one round trip: read and renew)
+ *                                     lookup: GETEX key PX ttl   (one round trip: read and renew)
+ *                                     renew:  PEXPIRE key ttl    (a session known from memory: no read)
  *                                     logout: GETDEL key, then HDEL of the user index field
  * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
  *                                     s:{h}       -> createdAt of each session of the user
@@ -123,6 +124,13 @@ public class RedisSessionStore implements SessionStore {
         return redis.opsForValue().getAndExpire(sessionKey(hash), ttl)
                 .flatMap(this::read)
                 .flatMap(session -> renewIndexIfDue(session).thenReturn(session))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Boolean> renew(String token, Session session) {
+        return redis.expire(sessionKey(Tokens.hash(token)), ttl)
+                .flatMap(live -> live ? renewIndexIfDue(session).thenReturn(true) : Mono.just(false))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 

@@ -18,6 +18,14 @@ public interface SessionStore {
     /** The session of {@code token}, its idle timeout renewed; empty when the token is unknown, expired or revoked. */
     Mono<Session> find(String token);
 
+    /**
+     * Renews the idle timeout of the session of {@code token}, last seen as {@code session}, without reading it again;
+     * emits whether the store still has it. By default a {@link #find(String)}.
+     */
+    default Mono<Boolean> renew(String token, Session session) {
+        return find(token).hasElement();
+    }
+
     /** Ends the session of {@code token} at once; emits whether there was one. */
     Mono<Boolean> delete(String token);
 

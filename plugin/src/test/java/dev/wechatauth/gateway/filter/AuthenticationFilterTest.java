@@ -1,14 +1,19 @@
 package dev.wechatauth.gateway.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
 
 import dev.wechatauth.gateway.error.ErrorResponseWriter;
+import dev.wechatauth.gateway.session.CachedSessionStore;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.RedisSessionStore;
+import dev.wechatauth.gateway.session.Session;
+import dev.wechatauth.gateway.session.SessionInvalidationListener;
+import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.support.CapturingChain;
@@ -18,13 +23,18 @@ import dev.wechatauth.gateway.support.Routes;
 import dev.wechatauth.gateway.wechat.WechatIdentity;
 import dev.wechatauth.testkit.FreePort;
 import dev.wechatauth.testkit.RedisProcess;
+import io.lettuce.core.RedisClient;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
@@ -52,6 +62,106 @@ class AuthenticationFilterTest {
     static void stop() {
         fixture.close();
         redis.close();
+    }
+
+    // --- sessions answered from memory ---
+
+    /** The session cache answers a known session at once ({@code Mono.just}): the filter takes a shorter path. */
+    @Nested
+    class FromMemory {
+
+        private CachedSessionStore cached;
+        private SessionInvalidationListener listener;
+        private RedisClient client;
+        private AuthenticationFilter cachedFilter;
+
+        @BeforeEach
+        void listening() {
+            cached = new CachedSessionStore(sessions, fixture.template(), NAMESPACE, 1000, Duration.ofMinutes(1));
+            client = RedisClient.create(redis.url());
+            listener = new SessionInvalidationListener(client, cached, CachedSessionStore.channel(NAMESPACE));
+            listener.start();
+            await().atMost(Duration.ofSeconds(5)).until(cached::isServingFromMemory);
+            cachedFilter = new AuthenticationFilter(cached, new ErrorResponseWriter());
+        }
+
+        @AfterEach
+        void stopListening() {
+            listener.stop();
+            client.shutdown();
+        }
+
+        @Test
+        void filterWhenSessionInMemoryThenForwardedWithIdentityAndWithoutAuthorization() {
+            IssuedSession issued = login(ALICE);
+            run(cachedFilter, "required", "/api/orders", bearer(issued.token())); // read from Redis, kept
+            fixture.inspector().del(NAMESPACE + ":session:" + Tokens.hash(issued.token())); // only memory has it now
+
+            Outcome outcome = run(cachedFilter, "required", "/api/orders", request -> request
+                    .header(HttpHeaders.AUTHORIZATION, "Bearer " + issued.token())
+                    .header("X-OpenId", "o_spoofed"));
+
+            HttpHeaders forwarded = outcome.forwardedHeaders();
+            assertThat(forwarded.get("X-OpenId")).containsExactly("o_alice");
+            assertThat(forwarded.get("X-AppId")).containsExactly("wx_app_one");
+            assertThat(forwarded.containsHeader(HttpHeaders.AUTHORIZATION)).isFalse();
+        }
+
+        @Test
+        void filterWhenSessionLoggedOutThenInvalidTokenAtOnce() {
+            IssuedSession issued = login(ALICE);
+            run(cachedFilter, "required", "/api/orders", bearer(issued.token()));
+            cached.delete(issued.token()).block(Duration.ofSeconds(5));
+
+            Outcome outcome = run(cachedFilter, "required", "/api/orders", bearer(issued.token()));
+
+            outcome.assertError(401, "invalid_token");
+        }
+
+        @Test
+        void filterWhenAStoreAnswersEmptyAtOnceThenInvalidToken() {
+            SessionStore knowsNobody = new SessionStore() {
+                @Override
+                public Mono<IssuedSession> create(WechatIdentity identity) {
+                    return sessions.create(identity);
+                }
+
+                @Override
+                public Mono<Session> find(String token) {
+                    return Mono.empty(); // answered synchronously, like a memory that knows the token is gone
+                }
+
+                @Override
+                public Mono<Boolean> delete(String token) {
+                    return Mono.just(false);
+                }
+
+                @Override
+                public Flux<String> sessionIds(String appid, String openid) {
+                    return Flux.empty();
+                }
+
+                @Override
+                public Mono<Long> deleteAll(String appid, String openid) {
+                    return Mono.just(0L);
+                }
+
+                @Override
+                public Mono<String> sessionKey(String appid, String openid) {
+                    return Mono.empty();
+                }
+
+                @Override
+                public Duration ttl() {
+                    return TTL;
+                }
+            };
+
+            Outcome outcome = run(new AuthenticationFilter(knowsNobody, new ErrorResponseWriter()), "required",
+                    "/api/orders", bearer(unknownToken()));
+
+            outcome.assertError(401, "invalid_token");
+        }
     }
 
     // --- required ---

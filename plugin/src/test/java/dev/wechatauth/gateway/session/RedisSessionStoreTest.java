@@ -209,6 +209,30 @@ class RedisSessionStoreTest {
         assertThat(RedisSessionStore.indexRenewalInterval(Duration.ofSeconds(5))).isEqualTo(Duration.ofSeconds(1));
     }
 
+    // --- renew ---
+
+    @Test
+    void renewWhenSessionLiveThenTrueAndItsTtlIsFullAgainWithoutReadingIt() {
+        IssuedSession issued = create(ALICE);
+        String sessionKey = NAMESPACE + ":session:" + Tokens.hash(issued.token());
+        inspector().pexpire(sessionKey, 5_000);
+
+        StepVerifier.create(store.renew(issued.token(), issued.session())).expectNext(true).verifyComplete();
+
+        assertThat(inspector().pttl(sessionKey)).isGreaterThan(TTL.minusSeconds(30).toMillis());
+    }
+
+    @Test
+    void renewWhenSessionGoneThenFalseAndNothingIsCreated() {
+        IssuedSession issued = create(ALICE);
+        String sessionKey = NAMESPACE + ":session:" + Tokens.hash(issued.token());
+        inspector().del(sessionKey);
+
+        StepVerifier.create(store.renew(issued.token(), issued.session())).expectNext(false).verifyComplete();
+
+        assertThat(inspector().keys(sessionKey)).isEmpty();
+    }
+
     // --- delete ---
 
     @Test
