@@ -14,8 +14,6 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
-import reactor.core.Exceptions;
-import reactor.core.Fuseable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -68,27 +66,11 @@ public class AuthenticationFilter implements GlobalFilter, Ordered {
     }
 
     private Mono<Void> authenticate(ServerWebExchange exchange, GatewayFilterChain chain, String token) {
-        Mono<Session> found = sessions.find(token);
-        if (found instanceof Fuseable.ScalarCallable<?> known) {
-            // answered from memory (Mono.just or Mono.empty): go on without an operator chain
-            Session session = valueOf(known);
-            return session == null
-                    ? errors.write(exchange, GatewayError.INVALID_TOKEN)
-                    : chain.filter(withHeaders(exchange, headers -> identified(headers, session)));
-        }
-        return found
+        return sessions.find(token)
                 .map(session -> chain.filter(withHeaders(exchange, headers -> identified(headers, session))))
                 .switchIfEmpty(Mono.fromSupplier(() -> errors.write(exchange, GatewayError.INVALID_TOKEN)))
                 .onErrorResume(GatewayErrorException.class, failure -> Mono.just(errors.write(exchange, failure)))
                 .flatMap(next -> next);
-    }
-
-    private static Session valueOf(Fuseable.ScalarCallable<?> known) {
-        try {
-            return (Session) known.call();
-        } catch (Exception failed) {
-            throw Exceptions.propagate(failed); // Mono.just and Mono.empty never fail
-        }
     }
 
     /** Removes what the client may not send on an authenticated route: identity-like headers and the token. */

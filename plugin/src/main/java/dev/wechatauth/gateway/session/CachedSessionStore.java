@@ -21,8 +21,8 @@ import reactor.core.publisher.Mono;
  * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
  * that finds it older is still answered from memory at once, and renews the session in Redis in the background
  * ({@link SessionStore#renew}: one {@code PEXPIRE}; a session that is gone there is evicted); an entry not renewed
- * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that. Every logout or revocation, on any instance, is
- * published on {@code {ns}:invalidations} and evicts the entry everywhere. The cache is used only while that
+ * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that. Every logout or
+ * revocation, on any instance, is published on {@code {ns}:invalidations} and evicts the entry everywhere. The cache is used only while that
  * subscription is confirmed live: when it drops, everything is dropped and lookups go to Redis until it is back, so
  * no invalidation can be missed.
  */
@@ -98,11 +98,14 @@ public class CachedSessionStore implements SessionStore {
     /** Reads the session from Redis (renewing it there) and keeps it, unless an invalidation raced the read. */
     private Mono<Session> lookUp(String token, String hash) {
         long seen = invalidations.get();
-        return delegate.find(token).doOnNext(session -> {
-            if (listening && invalidations.get() == seen) {
-                sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
-            }
-        });
+        return delegate.find(token).doOnNext(session -> keep(hash, session, seen));
+    }
+
+    /** Keeps {@code session} fresh for the renewal interval, unless an invalidation came since {@code seen}. */
+    private void keep(String hash, Session session, long seen) {
+        if (listening && invalidations.get() == seen) {
+            sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
+        }
     }
 
     /**
@@ -114,10 +117,10 @@ public class CachedSessionStore implements SessionStore {
         long seen = invalidations.get();
         delegate.renew(token, session)
                 .doOnNext(live -> {
-                    if (!live) {
+                    if (live) {
+                        keep(hash, session, seen);
+                    } else {
                         sessions.invalidate(hash);
-                    } else if (listening && invalidations.get() == seen) {
-                        sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
                     }
                 })
                 .doOnError(failure -> sessions.invalidate(hash))

@@ -91,7 +91,10 @@ public class RedisSessionStore implements SessionStore {
         return atMostAnHour.compareTo(sessions) < 0 ? sessions : atMostAnHour;
     }
 
-    /** How often the user index is renewed: 1% of the TTL, at most a minute, at least a second. */
+    /**
+     * How long a session may go without a renewal in Redis while it is in use (the contract's lag): 1% of the TTL, at
+     * most a minute, at least a second.
+     */
     public static Duration renewalInterval(Duration ttl) {
         Duration onePercent = ttl.dividedBy(100);
         Duration atMostAMinute = onePercent.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : onePercent;

@@ -9,19 +9,17 @@ import java.util.List;
 import dev.wechatauth.gateway.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.gateway.filter.AuthenticationFilter;
 import dev.wechatauth.gateway.login.LoginFilter;
-import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.login.DuplicateLoginWindow;
 import dev.wechatauth.gateway.login.LoginRateLimitFilter;
 import dev.wechatauth.gateway.session.CachedSessionStore;
 import dev.wechatauth.gateway.session.RedisSessionStore;
 import dev.wechatauth.gateway.session.SessionInvalidationListener;
 import dev.wechatauth.gateway.wechat.WechatCallGuard;
-import dev.wechatauth.gateway.session.Session;
 import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.web.RequestPathGuard;
 import dev.wechatauth.gateway.web.SessionEndpointsWebFilter;
 import dev.wechatauth.gateway.wechat.WechatClient;
-import dev.wechatauth.gateway.wechat.WechatIdentity;
+import dev.wechatauth.gateway.support.EmptySessionStore;
 import dev.wechatauth.testkit.FreePort;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -52,8 +50,6 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.server.WebFilter;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 class WechatAuthAutoConfigurationTest {
 
@@ -181,7 +177,7 @@ class WechatAuthAutoConfigurationTest {
             withOneApp().withUserConfiguration(OwnSessionStore.class).run(context -> {
                 assertThat(context).hasNotFailed();
                 assertThat(context).hasSingleBean(SessionStore.class);
-                assertThat(context.getBean(SessionStore.class)).isInstanceOf(InMemoryLookingStore.class);
+                assertThat(context.getBean(SessionStore.class)).isInstanceOf(EmptySessionStore.class);
                 assertThat(context).doesNotHaveBean(RedisSessionStore.class);
                 assertThat(context).hasSingleBean(AuthenticationFilter.class);
             });
@@ -313,46 +309,7 @@ class WechatAuthAutoConfigurationTest {
 
         @Bean
         SessionStore ownSessionStore() {
-            return new InMemoryLookingStore();
-        }
-    }
-
-    /** A user's own store; it keeps nothing, which is enough to see that it replaces the plugin's. */
-    static final class InMemoryLookingStore implements SessionStore {
-
-        @Override
-        public Mono<IssuedSession> create(WechatIdentity identity) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<Session> find(String token) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Mono<Boolean> delete(String token) {
-            return Mono.just(false);
-        }
-
-        @Override
-        public Flux<String> sessionIds(String appid, String openid) {
-            return Flux.empty();
-        }
-
-        @Override
-        public Mono<Long> deleteAll(String appid, String openid) {
-            return Mono.just(0L);
-        }
-
-        @Override
-        public Mono<String> sessionKey(String appid, String openid) {
-            return Mono.empty();
-        }
-
-        @Override
-        public Duration ttl() {
-            return Duration.ofDays(7);
+            return new EmptySessionStore(); // keeps nothing: enough to see that it replaces the plugin's
         }
     }
 }

@@ -11,12 +11,12 @@ import dev.wechatauth.gateway.error.ErrorResponseWriter;
 import dev.wechatauth.gateway.session.CachedSessionStore;
 import dev.wechatauth.gateway.session.IssuedSession;
 import dev.wechatauth.gateway.session.RedisSessionStore;
-import dev.wechatauth.gateway.session.Session;
 import dev.wechatauth.gateway.session.SessionInvalidationListener;
 import dev.wechatauth.gateway.session.SessionStore;
 import dev.wechatauth.gateway.session.SessionWriter;
 import dev.wechatauth.gateway.session.Tokens;
 import dev.wechatauth.gateway.support.CapturingChain;
+import dev.wechatauth.gateway.support.EmptySessionStore;
 import dev.wechatauth.gateway.support.Json;
 import dev.wechatauth.gateway.support.RedisFixture;
 import dev.wechatauth.gateway.support.Routes;
@@ -33,8 +33,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 
@@ -66,7 +64,7 @@ class AuthenticationFilterTest {
 
     // --- sessions answered from memory ---
 
-    /** The session cache answers a known session at once ({@code Mono.just}): the filter takes a shorter path. */
+    /** The session cache answers a known session at once ({@code Mono.just}), without a Redis command. */
     @Nested
     class FromMemory {
 
@@ -120,42 +118,7 @@ class AuthenticationFilterTest {
 
         @Test
         void filterWhenAStoreAnswersEmptyAtOnceThenInvalidToken() {
-            SessionStore knowsNobody = new SessionStore() {
-                @Override
-                public Mono<IssuedSession> create(WechatIdentity identity) {
-                    return sessions.create(identity);
-                }
-
-                @Override
-                public Mono<Session> find(String token) {
-                    return Mono.empty(); // answered synchronously, like a memory that knows the token is gone
-                }
-
-                @Override
-                public Mono<Boolean> delete(String token) {
-                    return Mono.just(false);
-                }
-
-                @Override
-                public Flux<String> sessionIds(String appid, String openid) {
-                    return Flux.empty();
-                }
-
-                @Override
-                public Mono<Long> deleteAll(String appid, String openid) {
-                    return Mono.just(0L);
-                }
-
-                @Override
-                public Mono<String> sessionKey(String appid, String openid) {
-                    return Mono.empty();
-                }
-
-                @Override
-                public Duration ttl() {
-                    return TTL;
-                }
-            };
+            SessionStore knowsNobody = new EmptySessionStore(); // answers at once, like a memory that knows it is gone
 
             Outcome outcome = run(new AuthenticationFilter(knowsNobody, new ErrorResponseWriter()), "required",
                     "/api/orders", bearer(unknownToken()));
