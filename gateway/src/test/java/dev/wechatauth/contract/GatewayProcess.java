@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway as an operator runs it: {@code java -cp … dev.wechatauth.app.GatewayApplication --…} in a process of
+ * The gateway as an operator runs it: {@code java -cp … dev.wechatauth.gateway.GatewayApplication --…} in a process of
  * its own, with the environment cleared of anything that would configure it, its output (stdout and stderr
  * together) collected as it comes.
  */
@@ -36,7 +36,7 @@ final class GatewayProcess implements AutoCloseable {
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.wechatauth.app.GatewayApplication");
+        command.add("dev.wechatauth.gateway.GatewayApplication");
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         Map<String, String> environment = builder.environment();

@@ -13,8 +13,8 @@ import java.util.Map;
 
 import dev.wechatauth.contract.TopologyRedis.SlotRange;
 import dev.wechatauth.contract.TopologyTraffic.Issued;
-import dev.wechatauth.gateway.session.ReplicatedSessionWriter;
-import dev.wechatauth.gateway.session.SessionWriter;
+import dev.wechatauth.plugin.session.ReplicatedSessionWriter;
+import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.testkit.RedisClusterSet;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.api.StatefulConnection;

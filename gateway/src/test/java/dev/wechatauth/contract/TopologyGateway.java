@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.wechatauth.app.GatewayApplication;
+import dev.wechatauth.gateway.GatewayApplication;
 import io.lettuce.core.AbstractRedisClient;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.wechatauth.contract.TopologyTraffic.Issued;
-import dev.wechatauth.gateway.session.ReplicatedSessionWriter;
-import dev.wechatauth.gateway.session.SessionWriter;
+import dev.wechatauth.plugin.session.ReplicatedSessionWriter;
+import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.testkit.RedisSentinelSet;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;

@@ -1,0 +1,94 @@
+package dev.wechatauth.plugin.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import dev.wechatauth.plugin.wechat.MiniProgram;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Everything under {@code wechat.auth}. Checked at start by {@link WechatAuthSettings}, not by Bean Validation:
+ * a validation failure report would print the offending value, and one of the values is a secret.
+ *
+ * @param enabled whether the plugin is active (default {@code true})
+ * @param apps the mini-programs served ({@code appid}, {@code secret}); the first is the default one (no default: at
+ *        least one is required)
+ * @param apiBaseUrl where {@code /sns/jscode2session} is called (default {@code https://api.weixin.qq.com})
+ * @param timeout the longest a code2Session call may take (default 5s)
+ * @param loginLimit logins one client address may start per period
+ * @param login the login exchange
+ * @param trustedProxies CIDRs whose {@code X-Forwarded-For} is believed when finding the client address
+ * @param session the session store
+ * @param endpoints paths of the built-in endpoints
+ * @param circuitBreaker when logins stop calling a failing WeChat
+ */
+@ConfigurationProperties("wechat.auth")
+public record WechatAuthProperties(
+        @DefaultValue("true") boolean enabled,
+        List<MiniProgram> apps,
+        @DefaultValue("https://api.weixin.qq.com") URI apiBaseUrl,
+        @DefaultValue("5s") Duration timeout,
+        @DefaultValue LoginLimit loginLimit,
+        @DefaultValue Login login,
+        List<String> trustedProxies,
+        @DefaultValue Session session,
+        @DefaultValue Endpoints endpoints,
+        @DefaultValue CircuitBreaker circuitBreaker) {
+
+    public WechatAuthProperties {
+        apps = apps == null ? List.of() : List.copyOf(apps);
+        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+    }
+
+    /**
+     * @param requests logins one client address may start per period (default 30)
+     * @param period the period (default 1m)
+     */
+    public record LoginLimit(@DefaultValue("30") int requests, @DefaultValue("1m") Duration period) {
+    }
+
+    /**
+     * @param duplicateWindow a code sent again within this window gets the same session (default 10s, 0s: off)
+     * @param maxBodySize the largest login body accepted (default 16KB)
+     * @param maxInFlight the most code2Session calls in flight per mini-program; past it logins get 503 (default 256)
+     */
+    public record Login(@DefaultValue("10s") Duration duplicateWindow, @DefaultValue("16KB") DataSize maxBodySize,
+            @DefaultValue("256") int maxInFlight) {
+    }
+
+    /**
+     * @param failureRate the percentage of failed code2Session calls that opens the breaker (default 50)
+     * @param window how many recent calls the rate is taken over (default 20)
+     * @param minimumCalls how many calls must have been seen before the rate counts (default 10)
+     * @param openFor how long logins fail fast before trial calls (default 10s)
+     * @param trialCalls how many trial calls decide whether WeChat recovered (default 3)
+     */
+    public record CircuitBreaker(@DefaultValue("50") float failureRate, @DefaultValue("20") int window,
+            @DefaultValue("10") int minimumCalls, @DefaultValue("10s") Duration openFor,
+            @DefaultValue("3") int trialCalls) {
+    }
+
+    /**
+     * @param ttl idle timeout of a session; every authenticated request renews it (default 7d)
+     * @param namespace prefix of every Redis key (default {@code wechat-auth})
+     * @param storeTimeout the longest one Redis command may take before the request fails with 503 (default 1s)
+     * @param replicaAcks replicas that must have a new session before the login answers ({@code WAIT}); default:
+     *        1 on Sentinel or Cluster, 0 on a standalone Redis
+     * @param replicaAckTimeout the longest a login waits for them; the session stays valid either way (default 100ms)
+     * @param cacheSize sessions kept in memory per instance, invalidated over Redis pub/sub (default 100000, 0: off)
+     */
+    public record Session(@DefaultValue("7d") Duration ttl, @DefaultValue("wechat-auth") String namespace,
+            @DefaultValue("1s") Duration storeTimeout, Integer replicaAcks,
+            @DefaultValue("100ms") Duration replicaAckTimeout, @DefaultValue("100000") long cacheSize) {
+    }
+
+    /**
+     * @param logout path of the logout endpoint (default {@code /wx/logout})
+     * @param session path of the session endpoint (default {@code /wx/session})
+     */
+    public record Endpoints(@DefaultValue("/wx/logout") String logout, @DefaultValue("/wx/session") String session) {
+    }
+}

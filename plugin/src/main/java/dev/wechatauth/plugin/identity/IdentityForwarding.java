@@ -1,0 +1,66 @@
+package dev.wechatauth.plugin.identity;
+
+import java.util.function.Consumer;
+
+import dev.wechatauth.plugin.error.GatewayError;
+import dev.wechatauth.plugin.error.GatewayErrorException;
+import dev.wechatauth.plugin.routing.PolicyHandler;
+import dev.wechatauth.plugin.routing.RoutePolicy;
+import dev.wechatauth.plugin.routing.RouteTarget;
+import dev.wechatauth.plugin.session.Session;
+import dev.wechatauth.plugin.session.SessionStore;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * The authenticated request, on {@code required}, {@code optional} and {@code public} routes, top to bottom:
+ * <ol>
+ * <li>{@code public}: forwarded as sent, less identity-like headers; no token is looked at.</li>
+ * <li>Two {@code Authorization} headers: 400; a malformed bearer token: 401 {@code invalid_token}.</li>
+ * <li>No token: 401 {@code missing_token} on {@code required}; forwarded without identity on {@code optional}.</li>
+ * <li>A token: its session is looked up (from memory, else Redis): none is 401 {@code invalid_token}, a store that
+ * cannot answer 503 {@code session_store_unavailable}.</li>
+ * <li>Forwarded with {@code X-OpenId} / {@code X-UnionId} / {@code X-AppId}, after every identity-like header the
+ * client sent and its {@code Authorization} were removed.</li>
+ * </ol>
+ */
+public class IdentityForwarding implements PolicyHandler {
+
+    private final SessionStore sessions;
+
+    public IdentityForwarding(SessionStore sessions) {
+        this.sessions = sessions;
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
+        HttpHeaders sent = exchange.getRequest().getHeaders();
+        if (route.policy() == RoutePolicy.PUBLIC) {
+            return chain.filter(IdentityHeaders.anyIn(sent) ? withHeaders(exchange, IdentityHeaders::removeFrom) : exchange);
+        }
+        BearerToken bearer = BearerToken.from(sent);
+        return switch (bearer.kind()) {
+            case DUPLICATE -> Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
+            case MALFORMED -> Mono.error(new GatewayErrorException(GatewayError.INVALID_TOKEN));
+            case NONE -> route.policy() == RoutePolicy.REQUIRED
+                    ? Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN))
+                    : chain.filter(withHeaders(exchange, IdentityHeaders::anonymous));
+            case PRESENT -> sessions.find(bearer.token())
+                    .map(session -> chain.filter(withHeaders(exchange, headers -> identified(headers, session))))
+                    .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_TOKEN)))
+                    .flatMap(forwarded -> forwarded);
+        };
+    }
+
+    private static void identified(HttpHeaders headers, Session session) {
+        IdentityHeaders.anonymous(headers);
+        IdentityHeaders.set(headers, session);
+    }
+
+    /** The exchange with its request headers changed; Spring's request headers are read-only until mutated. */
+    public static ServerWebExchange withHeaders(ServerWebExchange exchange, Consumer<HttpHeaders> change) {
+        return exchange.mutate().request(request -> request.headers(change)).build();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.wechatauth.plugin.identity;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.wechatauth.plugin.session.Session;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * The identity headers the gateway sends downstream, and the removal of every client-sent header that a backend
+ * could mistake for one: {@code X-OpenId}, {@code X-UnionId}, {@code X-AppId} in any letter case and with
+ * {@code _} for {@code -}, and every {@code X-WX-*} header (WeChat Cloud Run's identity headers).
+ */
+public final class IdentityHeaders {
+
+    public static final String OPEN_ID = "X-OpenId";
+    public static final String UNION_ID = "X-UnionId";
+    public static final String APP_ID = "X-AppId";
+
+    private static final String[] RESERVED = {"x-openid", "x-unionid", "x-appid"};
+    private static final String CLOUD_RUN_PREFIX = "x-wx-";
+
+    private IdentityHeaders() {
+    }
+
+    /** Whether a client sent a header named {@code name} could be read downstream as an identity header. */
+    public static boolean isIdentityLike(String name) {
+        for (String reserved : RESERVED) {
+            if (sameName(name, reserved, reserved.length()) && name.length() == reserved.length()) {
+                return true;
+            }
+        }
+        return name.length() > CLOUD_RUN_PREFIX.length() && sameName(name, CLOUD_RUN_PREFIX, CLOUD_RUN_PREFIX.length());
+    }
+
+    /** Compares the first {@code length} characters ignoring letter case, with {@code _} read as {@code -}. */
+    private static boolean sameName(String name, String lowerCaseDashed, int length) {
+        if (name.length() < length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = name.charAt(i);
+            if (c == '_') {
+                c = '-';
+            } else if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + ('a' - 'A'));
+            }
+            if (c != lowerCaseDashed.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether any header is identity-like, without allocating. */
+    public static boolean anyIn(HttpHeaders headers) {
+        for (String name : headers.headerNames()) {
+            if (isIdentityLike(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes every identity-like header, every copy. */
+    public static void removeFrom(HttpHeaders headers) {
+        List<String> doomed = null;
+        for (String name : headers.headerNames()) {
+            if (isIdentityLike(name)) {
+                (doomed == null ? doomed = new ArrayList<>() : doomed).add(name);
+            }
+        }
+        if (doomed != null) {
+            doomed.forEach(headers::remove);
+        }
+    }
+
+    /**
+     * Removes identity-like names from the client's {@code Connection} header. Spring Cloud Gateway drops every header
+     * that {@code Connection} names as hop-by-hop, so {@code Connection: X-OpenId} would otherwise remove the identity
+     * the gateway sets.
+     */
+    public static void removeFromConnection(HttpHeaders headers) {
+        List<String> connection = headers.get(HttpHeaders.CONNECTION);
+        if (connection == null) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        boolean changed = false;
+        for (String value : connection) {
+            for (String option : value.split(",")) {
+                String name = option.strip();
+                if (isIdentityLike(name)) {
+                    changed = true;
+                } else if (!name.isEmpty()) {
+                    kept.add(name);
+                }
+            }
+        }
+        if (!changed) {
+            return;
+        }
+        if (kept.isEmpty()) {
+            headers.remove(HttpHeaders.CONNECTION);
+        } else {
+            headers.put(HttpHeaders.CONNECTION, List.of(String.join(", ", kept)));
+        }
+    }
+
+    /**
+     * Removes what a client may not send on a route that carries identity: identity-like headers, identity-like names
+     * in {@code Connection}, and {@code Authorization}, which would hand the client's token to the service.
+     */
+    public static void anonymous(HttpHeaders headers) {
+        removeFrom(headers);
+        removeFromConnection(headers);
+        headers.remove(HttpHeaders.AUTHORIZATION);
+    }
+
+    /** Sets the identity of {@code session}; call {@link #anonymous(HttpHeaders)} first. */
+    public static void set(HttpHeaders headers, Session session) {
+        headers.set(OPEN_ID, session.openid());
+        if (session.unionid() != null) {
+            headers.set(UNION_ID, session.unionid());
+        }
+        headers.set(APP_ID, session.appid());
+    }
+}

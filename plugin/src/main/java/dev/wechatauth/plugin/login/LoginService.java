@@ -1,0 +1,35 @@
+package dev.wechatauth.plugin.login;
+
+import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.session.SessionStore;
+import dev.wechatauth.plugin.wechat.MiniProgram;
+import dev.wechatauth.plugin.wechat.WechatCallGuard;
+import dev.wechatauth.plugin.wechat.WechatClient;
+import reactor.core.publisher.Mono;
+
+/**
+ * Turns a {@code wx.login} code into a session: a copy of a code seen within the duplicate window gets the first
+ * copy's outcome; otherwise one code2Session call to WeChat, guarded by the circuit breaker and the in-flight bound,
+ * then a new session in the store.
+ */
+public class LoginService {
+
+    private final WechatClient wechat;
+    private final WechatCallGuard guard;
+    private final SessionStore sessions;
+    private final DuplicateLoginWindow duplicates;
+
+    public LoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
+            DuplicateLoginWindow duplicates) {
+        this.wechat = wechat;
+        this.guard = guard;
+        this.sessions = sessions;
+        this.duplicates = duplicates;
+    }
+
+    /** Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not possible. */
+    public Mono<IssuedSession> login(MiniProgram app, String code) {
+        return duplicates.login(app.appid(), code, () -> guard.guard(app.appid(), () -> wechat.code2Session(app, code))
+                .flatMap(sessions::create));
+    }
+}

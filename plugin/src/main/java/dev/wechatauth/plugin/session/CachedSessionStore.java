@@ -1,0 +1,198 @@
+package dev.wechatauth.plugin.session;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.wechatauth.plugin.wechat.WechatIdentity;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.publisher.Mono;
+
+/**
+ * Keeps recently used sessions in memory, so that most authenticated requests need no Redis command at all.
+ * <p>
+ * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
+ * that finds it older is still answered from memory at once, and renews the session in Redis in the background
+ * ({@link SessionStore#renew}: one {@code PEXPIRE}; a session that is gone there is evicted); an entry not renewed
+ * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that. Every logout, on
+ * any instance, is announced through the cache's {@link SessionInvalidations} and evicts the entry everywhere. The
+ * cache is used only while that subscription is confirmed live: when it drops, everything is dropped and lookups go
+ * to Redis until it is back, so no invalidation can be missed. Listening starts and stops with the application
+ * ({@link SmartLifecycle}).
+ */
+public class CachedSessionStore implements SessionStore, SmartLifecycle {
+
+    private static final Log log = LogFactory.getLog(CachedSessionStore.class);
+
+    private final SessionStore delegate;
+    private final SessionInvalidations invalidations;
+    private final Ticker ticker;
+    private final long freshForNanos;
+    private final Cache<String, Entry> sessions;
+    /** The token hashes whose renewal is under way, so that a busy session is renewed once, not once a request. */
+    private final Set<String> renewing = ConcurrentHashMap.newKeySet();
+    /** Counts evictions, so that a lookup that raced one does not cache what it read. */
+    private final AtomicLong evictions = new AtomicLong();
+    private volatile boolean listening;
+    private volatile boolean running;
+
+    /** A session as last read from Redis, and when it is due for renewal ({@link Ticker} time). */
+    private record Entry(Session session, long renewAt) {
+    }
+
+    /**
+     * @param maximumSize the most sessions kept in memory
+     * @param freshFor how long an entry is served before Redis is asked again (the renewal interval)
+     */
+    public CachedSessionStore(SessionStore delegate, SessionInvalidations invalidations, long maximumSize,
+            Duration freshFor) {
+        this(delegate, invalidations, maximumSize, freshFor, Ticker.systemTicker());
+    }
+
+    CachedSessionStore(SessionStore delegate, SessionInvalidations invalidations, long maximumSize, Duration freshFor,
+            Ticker ticker) {
+        this.delegate = delegate;
+        this.invalidations = invalidations;
+        this.ticker = ticker;
+        this.freshForNanos = freshFor.toNanos();
+        this.sessions = Caffeine.newBuilder()
+                .maximumSize(maximumSize)
+                .expireAfterWrite(freshFor.multipliedBy(2))
+                .ticker(ticker)
+                .build();
+    }
+
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity) {
+        return delegate.create(identity);
+    }
+
+    @Override
+    public Mono<Session> find(String token) {
+        if (!listening) {
+            return delegate.find(token);
+        }
+        String hash = Tokens.hash(token);
+        Entry cached = sessions.getIfPresent(hash);
+        if (cached == null) {
+            return lookUp(token, hash);
+        }
+        if (ticker.read() - cached.renewAt() >= 0 && renewing.add(hash)) {
+            renewInBackground(token, hash, cached.session());
+        }
+        return Mono.just(cached.session());
+    }
+
+    /** Reads the session from Redis (renewing it there) and keeps it, unless an invalidation raced the read. */
+    private Mono<Session> lookUp(String token, String hash) {
+        long seen = evictions.get();
+        return delegate.find(token).doOnNext(session -> keep(hash, session, seen));
+    }
+
+    /** Keeps {@code session} fresh for the renewal interval, unless an invalidation came since {@code seen}. */
+    private void keep(String hash, Session session, long seen) {
+        if (listening && evictions.get() == seen) {
+            sessions.put(hash, new Entry(session, ticker.read() + freshForNanos));
+        }
+    }
+
+    /**
+     * Renews a session that is due without making its request wait: the request is answered from memory; once Redis
+     * has renewed the session the entry is fresh again, and a session Redis no longer has, or a failed renewal, evicts
+     * it, so the next request asks Redis itself.
+     */
+    private void renewInBackground(String token, String hash, Session session) {
+        long seen = evictions.get();
+        delegate.renew(token, session)
+                .doOnNext(live -> {
+                    if (live) {
+                        keep(hash, session, seen);
+                    } else {
+                        sessions.invalidate(hash);
+                    }
+                })
+                .doOnError(failure -> sessions.invalidate(hash))
+                .doFinally(signal -> renewing.remove(hash))
+                .subscribe(live -> { }, failure -> log.debug("Session renewal failed; the entry is dropped: "
+                        + failure.getClass().getSimpleName()));
+    }
+
+    @Override
+    public Mono<Boolean> renew(String token, Session session) {
+        return delegate.renew(token, session);
+    }
+
+    @Override
+    public Mono<Boolean> delete(String token) {
+        String hash = Tokens.hash(token);
+        evict(hash);
+        return delegate.delete(token).flatMap(deleted -> invalidations.publish(hash).thenReturn(deleted));
+    }
+
+    @Override
+    public Duration ttl() {
+        return delegate.ttl();
+    }
+
+    private void evict(String hash) {
+        evictions.incrementAndGet();
+        sessions.invalidate(hash);
+    }
+
+    /** What the invalidation subscription says: evict one session, serve from memory, or stop serving from it. */
+    private final class Announcements implements SessionInvalidations.Subscriber {
+
+        @Override
+        public void evict(String hash) {
+            CachedSessionStore.this.evict(hash);
+        }
+
+        /** Serve from memory again, starting empty (nothing heard while suspended can be trusted). */
+        @Override
+        public synchronized void resume() {
+            if (!listening) {
+                evictions.incrementAndGet();
+                sessions.invalidateAll();
+                listening = true;
+            }
+        }
+
+        /** Announcements may be missed: forget everything and ask Redis. */
+        @Override
+        public synchronized void suspend() {
+            listening = false;
+            evictions.incrementAndGet();
+            sessions.invalidateAll();
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        invalidations.start(new Announcements());
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        invalidations.stop();
+        listening = false;
+        sessions.invalidateAll();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Whether sessions are served from memory now. */
+    public boolean isServingFromMemory() {
+        return listening;
+    }
+}

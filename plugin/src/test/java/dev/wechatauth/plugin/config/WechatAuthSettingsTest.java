@@ -1,0 +1,129 @@
+package dev.wechatauth.plugin.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import dev.wechatauth.plugin.wechat.MiniProgram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.util.unit.DataSize;
+
+class WechatAuthSettingsTest {
+
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
+    @Test
+    void newWhenNoAppConfiguredThenInvalidSettingsNamingTheProperty() {
+        assertInvalid(properties(List.of()), "wechat.auth.apps", null);
+        assertInvalid(properties(null), "wechat.auth.apps", null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "wx app", "wx.app", "wx/app", "wx:app", "wx\u00e9", "wx\napp", " wx", "wx ",
+            "wx_app_with_65_characters_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"})
+    void newWhenAppidMalformedThenInvalidSettingsNamingTheAppidProperty(String appid) {
+        assertInvalid(properties(List.of(new MiniProgram(appid, SECRET))), "wechat.auth.apps[0].appid", SECRET);
+    }
+
+    @Test
+    void newWhenAppidMissingThenInvalidSettingsNamingTheAppidProperty() {
+        assertInvalid(properties(List.of(new MiniProgram(null, SECRET))), "wechat.auth.apps[0].appid", SECRET);
+    }
+
+    @Test
+    void newWhenSecondAppMalformedThenTheMessageNamesItsIndex() {
+        assertInvalid(properties(List.of(new MiniProgram("wx_one", SECRET), new MiniProgram("wx two", "other-secret"))),
+                "wechat.auth.apps[1].appid", "other-secret");
+    }
+
+    @Test
+    void newWhenSecretMissingOrEmptyThenInvalidSettingsNamingTheSecretProperty() {
+        assertInvalid(properties(List.of(new MiniProgram("wx_one", null))), "wechat.auth.apps[0].secret", null);
+        assertInvalid(properties(List.of(new MiniProgram("wx_one", ""))), "wechat.auth.apps[0].secret", null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"s3cret with-space", "s3cret\twith-tab", "s3cret\nwith-newline", "s3cret\rwith-cr",
+            " s3cret-leading-space", "s3cret-trailing-space ", "s3cret\u00a0with-nbsp", "s3cret\u3000with-ideographic",
+            "s3cret\u0000with-nul", "   "})
+    void newWhenSecretHasWhiteSpaceThenInvalidSettingsThatNeverShowsTheSecret(String secret) {
+        assertInvalid(properties(List.of(new MiniProgram("wx_one", secret))), "wechat.auth.apps[0].secret", secret);
+    }
+
+    @Test
+    void newWhenAppidRepeatedThenInvalidSettingsNamingTheRepeat() {
+        String message = assertInvalid(properties(List.of(new MiniProgram("wx_one", SECRET), new MiniProgram("wx_two", "second-secret"),
+                new MiniProgram("wx_one", "third-secret"))), "wechat.auth.apps[2].appid", SECRET);
+        assertThat(message).doesNotContain("second-secret").doesNotContain("third-secret");
+    }
+
+    @Test
+    void newWhenAppsValidThenFirstIsDefaultAndEachFoundByAppid() {
+        MiniProgram one = new MiniProgram("wx_one", SECRET);
+        MiniProgram two = new MiniProgram("WX-Two_2", "second-secret");
+        MiniProgram longest = new MiniProgram("a".repeat(64), "third-secret");
+
+        WechatAuthSettings settings = new WechatAuthSettings(properties(List.of(one, two, longest)));
+
+        assertThat(settings.miniPrograms().defaultApp()).isEqualTo(one);
+        assertThat(settings.miniPrograms().app("wx_one")).contains(one);
+        assertThat(settings.miniPrograms().app("WX-Two_2")).contains(two);
+        assertThat(settings.miniPrograms().app("a".repeat(64))).contains(longest);
+        assertThat(settings.miniPrograms().app("wx_three")).isEmpty();
+        assertThat(settings.miniPrograms().app("WX_ONE")).isEmpty();
+        assertThat(settings.properties().apps()).containsExactly(one, two, longest);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.0/33", "10.0.0.0/x", "example.com/8", "", "fd00::/129"})
+    void newWhenATrustedProxyIsNotAnAddressBlockThenInvalidSettingsNamingTheProperty(String block) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        WechatAuthProperties withProxy = new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(),
+                valid.loginLimit(), valid.login(), List.of("10.0.0.0/8", block), valid.session(), valid.endpoints(),
+                valid.circuitBreaker());
+
+        assertInvalid(withProxy, "wechat.auth.trusted-proxies", SECRET);
+    }
+
+    @Test
+    void appToStringWhenPrintedThenMasksTheSecret() {
+        MiniProgram app = new MiniProgram("wx_one", SECRET);
+
+        assertThat(app.toString()).contains("wx_one").doesNotContain(SECRET);
+        assertThat(properties(List.of(app)).toString()).doesNotContain(SECRET);
+    }
+
+    // --- helpers ---
+
+    /** Asserts that building settings fails with a one-line message naming {@code property} and never {@code secret}. */
+    private static String assertInvalid(WechatAuthProperties properties, String property, String secret) {
+        String[] message = new String[1];
+        assertThatThrownBy(() -> new WechatAuthSettings(properties))
+                .isInstanceOfSatisfying(InvalidSettingsException.class, failure -> {
+                    message[0] = failure.getMessage();
+                    assertThat(message[0]).contains(property).doesNotContain("\n").doesNotContain("\r");
+                    if (secret != null) {
+                        assertThat(message[0]).doesNotContain(secret);
+                        Arrays.stream(secret.split("\\s+")).filter(part -> part.length() >= 4)
+                                .forEach(part -> assertThat(message[0]).doesNotContain(part));
+                    }
+                });
+        return message[0];
+    }
+
+    static WechatAuthProperties properties(List<MiniProgram> apps) {
+        return new WechatAuthProperties(true, apps, URI.create("https://api.weixin.qq.com"), Duration.ofSeconds(5),
+                new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
+                new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16), 256),
+                null,
+                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
+    }
+}

@@ -1,0 +1,110 @@
+package dev.wechatauth.plugin.logging;
+
+import java.time.Duration;
+import java.util.List;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.wechatauth.plugin.wechat.MiniProgram;
+import dev.wechatauth.plugin.wechat.WechatClient;
+import dev.wechatauth.plugin.wechat.WechatHttpClients;
+import dev.wechatauth.testkit.WechatStandIn;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The AppSecret travels in code2Session's query string; libraries print that URI at DEBUG. */
+class SecretLogGuardTest {
+
+    private static final String SECRET = "s3cr3t-f0r-l0g-audit";
+    private static final List<String> DEBUG_LOGGERS = List.of("reactor.netty", "org.springframework.web");
+
+    private final LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
+    private final ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    private WechatStandIn wechat;
+    private WechatClient client;
+
+    @BeforeEach
+    void debugLoggingCaptured() {
+        wechat = WechatStandIn.start();
+        wechat.registerApp("wx_app", SECRET);
+        client = new WechatClient(WechatHttpClients.webClient(Duration.ofSeconds(2), 4), URI.create(wechat.baseUrl()),
+                Duration.ofSeconds(2), 64 * 1024);
+        captured.setContext(logback);
+        captured.start();
+        Logger root = logback.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.addAppender(captured);
+        DEBUG_LOGGERS.forEach(name -> logback.getLogger(name).setLevel(Level.DEBUG));
+    }
+
+    @AfterEach
+    void restoreLogging() {
+        logback.getLogger(Logger.ROOT_LOGGER_NAME).detachAppender(captured);
+        DEBUG_LOGGERS.forEach(name -> logback.getLogger(name).setLevel(null));
+        wechat.close();
+    }
+
+    @Test
+    void debugLoggingWithoutTheGuardPrintsTheSecretWhichIsWhyTheGuardExists() {
+        login("code-1");
+
+        assertThat(capturedText()).contains(SECRET);
+    }
+
+    @Test
+    void debugLoggingWithTheGuardNeverPrintsTheSecret() {
+        SecretLogGuardRegistration guard = new SecretLogGuardRegistration(List.of(SECRET));
+        guard.afterPropertiesSet();
+        try {
+            assertThat(guard.isActive()).isTrue();
+            login("code-2");
+
+            assertThat(captured.list).isNotEmpty();
+            assertThat(capturedText()).doesNotContain(SECRET);
+        } finally {
+            guard.destroy();
+        }
+        assertThat(guard.isActive()).isFalse();
+    }
+
+    private void login(String code) {
+        wechat.issueCode("wx_app", code, "openid_" + code, null, "c2Vzc2lvbmtleQ==");
+        client.code2Session(new MiniProgram("wx_app", SECRET), code).block(Duration.ofSeconds(5));
+    }
+
+    private String capturedText() {
+        StringBuilder text = new StringBuilder();
+        for (ILoggingEvent event : captured.list) {
+            text.append(event.getFormattedMessage()).append('\n');
+            if (event.getThrowableProxy() != null) {
+                text.append(event.getThrowableProxy().getMessage()).append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    @Test
+    void aLogLineCarryingABearerTokenIsDropped() {
+        SecretLogGuardRegistration guard = new SecretLogGuardRegistration(List.of(SECRET));
+        guard.afterPropertiesSet();
+        try {
+            org.slf4j.Logger logger = LoggerFactory.getLogger("org.springframework.web.test");
+            logger.debug("headers: [Authorization:\"Bearer {}\"]", "A".repeat(43));
+            logger.debug("headers: [authorization:\"bearer " + "b".repeat(43) + "\"]");
+            logger.debug("a line without a token: Bearer scheme");
+
+            assertThat(capturedText()).doesNotContain("A".repeat(43)).doesNotContain("b".repeat(43))
+                    .contains("a line without a token");
+        } finally {
+            guard.destroy();
+        }
+    }
+}

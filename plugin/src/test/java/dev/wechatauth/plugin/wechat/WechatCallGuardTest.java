@@ -1,0 +1,121 @@
+package dev.wechatauth.plugin.wechat;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.wechatauth.plugin.error.GatewayError;
+import dev.wechatauth.plugin.error.GatewayErrorException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WechatCallGuardTest {
+
+    private final AtomicInteger calls = new AtomicInteger();
+
+    private WechatCallGuard guard(Duration openFor, int maxInFlight) {
+        return new WechatCallGuard(50, 20, 10, openFor, 3, maxInFlight);
+    }
+
+    private Mono<String> failingWith(GatewayError error) {
+        return Mono.defer(() -> {
+            calls.incrementAndGet();
+            return Mono.error(new GatewayErrorException(error));
+        });
+    }
+
+    private Mono<String> succeeding() {
+        return Mono.fromSupplier(() -> {
+            calls.incrementAndGet();
+            return "ok";
+        });
+    }
+
+    private static void fail(WechatCallGuard guard, int times, GatewayError error, WechatCallGuardTest test) {
+        for (int i = 0; i < times; i++) {
+            StepVerifier.create(guard.guard("wx_app", () -> test.failingWith(error))).expectError().verify();
+        }
+    }
+
+    @Test
+    void whenHalfOfTenCallsFailedTheBreakerOpensAndLoginsFailFastWithoutCallingWechat() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+        for (int i = 0; i < 5; i++) {
+            StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+        }
+        fail(guard, 5, GatewayError.WECHAT_UNAVAILABLE, this);
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+        int before = calls.get();
+
+        StepVerifier.create(guard.guard("wx_app", this::succeeding))
+                .expectErrorSatisfies(failure -> assertThat(((GatewayErrorException) failure).error())
+                        .isEqualTo(GatewayError.WECHAT_UNAVAILABLE))
+                .verify(Duration.ofMillis(500));
+        assertThat(calls).hasValue(before);
+    }
+
+    @Test
+    void errcodesAboutTheCodeOrTheUserNeverOpenTheBreaker() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+
+        fail(guard, 10, GatewayError.INVALID_CODE, this);
+        fail(guard, 5, GatewayError.USER_BLOCKED, this);
+        fail(guard, 5, GatewayError.WECHAT_RATE_LIMITED, this);
+
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void timeoutsAndUnusableAnswersCountAsWechatFailures() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+
+        fail(guard, 5, GatewayError.WECHAT_TIMEOUT, this);
+        fail(guard, 5, GatewayError.WECHAT_ERROR, this);
+
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+    }
+
+    @Test
+    void afterTheOpenPeriodTrialCallsCloseTheBreakerWhenWechatRecovered() {
+        WechatCallGuard guard = guard(Duration.ofMillis(200), 100);
+        fail(guard, 10, GatewayError.WECHAT_UNAVAILABLE, this);
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+
+        Mono.delay(Duration.ofMillis(300)).block();
+        for (int i = 0; i < 3; i++) {
+            StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+        }
+
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void eachMiniProgramHasItsOwnBreaker() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+        fail(guard, 10, GatewayError.WECHAT_ERROR, this);
+
+        StepVerifier.create(guard.guard("wx_other", this::succeeding)).expectNext("ok").verifyComplete();
+    }
+
+    @Test
+    void loginsBeyondTheInFlightBoundAreRefusedAtOnceWithoutCallingWechat() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 2);
+        Sinks.One<String> slowWechat = Sinks.one();
+        guard.guard("wx_app", slowWechat::asMono).subscribe();
+        guard.guard("wx_app", slowWechat::asMono).subscribe();
+
+        StepVerifier.create(guard.guard("wx_app", this::succeeding))
+                .expectErrorSatisfies(failure -> assertThat(((GatewayErrorException) failure).error())
+                        .isEqualTo(GatewayError.WECHAT_UNAVAILABLE))
+                .verify(Duration.ofMillis(500));
+        assertThat(calls).hasValue(0);
+
+        slowWechat.tryEmitValue("done");
+        StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+}
