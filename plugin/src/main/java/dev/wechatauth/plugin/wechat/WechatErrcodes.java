@@ -1,17 +1,23 @@
 package dev.wechatauth.plugin.wechat;
 
 import dev.wechatauth.plugin.error.GatewayError;
-import me.chanjar.weixin.common.error.WxMaErrorMsgEnum;
-import me.chanjar.weixin.common.error.WxMpErrorMsgEnum;
 
-/** What each code2Session {@code errcode} means for the login: see "WeChat facts" in docs/reference.md. */
+/**
+ * What each code2Session {@code errcode} means for the login: see "WeChat facts" in docs/reference.md. The values are
+ * WxJava's ({@code WxMpErrorMsgEnum.CODE_1}, {@code WxMaErrorMsgEnum.CODE_40029}, ...), written out: loading those
+ * enums runs Guava in their static initialisers, and Guava is the only reason the jar would carry it.
+ */
 final class WechatErrcodes {
 
-    static final int SYSTEM_BUSY = WxMpErrorMsgEnum.CODE_1.getCode();
-    static final int INVALID_CODE = WxMaErrorMsgEnum.CODE_40029.getCode();
-    static final int CODE_USED = WxMpErrorMsgEnum.CODE_40163.getCode();
-    static final int FREQUENCY_LIMIT = WxMaErrorMsgEnum.CODE_45011.getCode();
-    /** High-risk user: not in WxJava's enums. */
+    /** {@code -1}: system busy. */
+    static final int SYSTEM_BUSY = -1;
+    /** {@code 40029}: invalid code. */
+    static final int INVALID_CODE = 40029;
+    /** {@code 40163}: code already used (undocumented for code2Session, widely reported). */
+    static final int CODE_USED = 40163;
+    /** {@code 45011}: frequency limit. */
+    static final int FREQUENCY_LIMIT = 45011;
+    /** {@code 40226}: high-risk user; not in WxJava's enums. */
     static final int HIGH_RISK_USER = 40226;
 
     private WechatErrcodes() {
