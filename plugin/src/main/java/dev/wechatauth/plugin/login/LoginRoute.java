@@ -20,9 +20,8 @@ import reactor.core.publisher.Mono;
 /**
  * The login request, on routes whose policy is {@code login}, top to bottom:
  * <ol>
- * <li>Two {@code Authorization} headers: 400.</li>
  * <li>Limit: the attempt counts against the client's address, whatever its outcome; past the limit, 429.</li>
- * <li>{@code POST} only: 405 otherwise.</li>
+ * <li>Two {@code Authorization} headers: 400; a method other than {@code POST}: 405.</li>
  * <li>Body: the code (and optional appid), as JSON or a form, at most the configured size.</li>
  * <li>Exchange: the mini-program is chosen, the code exchanged with WeChat (or the duplicate window's earlier
  * outcome taken), a session created.</li>
@@ -54,13 +53,15 @@ public class LoginRoute implements PolicyHandler {
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
         ServerHttpRequest request = exchange.getRequest();
-        if (BearerToken.from(request.getHeaders()).kind() == BearerToken.Kind.DUPLICATE) {
-            return Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
-        }
         return limiter.attempt(clients.of(request))
-                .then(Mono.defer(() -> request.getMethod() == HttpMethod.POST
-                        ? bodies.read(request, LoginRequest::fromJson, LoginRequest::fromForm)
-                        : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST))))
+                .then(Mono.defer(() -> {
+                    if (BearerToken.from(request.getHeaders()).kind() == BearerToken.Kind.DUPLICATE) {
+                        return Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
+                    }
+                    return request.getMethod() == HttpMethod.POST
+                            ? bodies.read(request, LoginRequest::fromJson, LoginRequest::fromForm)
+                            : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
+                }))
                 .flatMap(body -> logins.login(apps.select(body.value(), request.getHeaders()), body.value().code())
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))

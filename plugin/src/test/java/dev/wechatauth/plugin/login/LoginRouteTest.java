@@ -2,6 +2,7 @@ package dev.wechatauth.plugin.login;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -492,14 +493,16 @@ class LoginRouteTest {
     }
 
     @Test
-    void filterWhenTwoAuthorizationHeadersThenInvalidRequestBeforeTheLimitCounts() {
+    void filterWhenTwoAuthorizationHeadersThenInvalidRequestAndTheAttemptCounts() {
         Outcome outcome = run(SELF_ANSWERING, MockServerHttpRequest.post("/wx/login")
+                .remoteAddress(new InetSocketAddress("203.0.113.77", 40000))
                 .contentType(MediaType.APPLICATION_JSON)
                 .header(HttpHeaders.AUTHORIZATION, "Bearer a", "Bearer b")
                 .body("{\"code\":\"c\"}"));
 
         outcome.assertError(400, "invalid_request");
         assertThat(wechat.calls()).isZero();
+        assertThat(fixture.inspector().get("login-route-test:login-limit:203.0.113.77")).isEqualTo("1");
     }
 
     // --- helpers ---
