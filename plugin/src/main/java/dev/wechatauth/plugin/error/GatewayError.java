@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import org.springframework.http.HttpStatus;
 
 /**
- * Every error the gateway answers itself: the HTTP status, the contract's {@code error} code and one human
- * sentence. The JSON body is built once per constant.
+ * Every error the gateway answers itself (docs/reference.md, Errors): the HTTP status, the {@code error} code and
+ * one human sentence. The JSON body is built once per constant.
  */
 public enum GatewayError {
 

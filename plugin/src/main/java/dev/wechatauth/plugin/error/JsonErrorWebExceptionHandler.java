@@ -60,7 +60,7 @@ public class JsonErrorWebExceptionHandler implements ErrorWebExceptionHandler, O
         return writer.write(exchange, new GatewayErrorException(error));
     }
 
-    /** The contract's error for a failure that was not already one. */
+    /** The documented error (docs/reference.md, Errors) for a failure that was not already one. */
     static GatewayError classify(Throwable failure) {
         if (failure instanceof ResponseStatusException status) {
             return fromStatus(HttpStatus.resolve(status.getStatusCode().value()));

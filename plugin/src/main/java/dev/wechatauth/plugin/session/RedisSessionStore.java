@@ -91,7 +91,7 @@ public class RedisSessionStore implements SessionStore {
     }
 
     /**
-     * How long a session may go without a renewal in Redis while it is in use (the contract's lag): 1% of the TTL, at
+     * How long a session may go without a renewal in Redis while it is in use (the lag docs/reference.md allows): 1% of the TTL, at
      * most a minute, at least a second.
      */
     public static Duration renewalInterval(Duration ttl) {
