@@ -121,6 +121,7 @@ public final class Reply {
     private static String errmsg(int errcode) {
         return switch (errcode) {
             case -1 -> "system error";
+            case 40001 -> "invalid credential, access_token is invalid or not latest";
             case 40002 -> "invalid grant_type";
             case 40013 -> "invalid appid";
             case 40029 -> "invalid code";
@@ -128,6 +129,8 @@ public final class Reply {
             case 40163 -> "code been used";
             case 40226 -> "high risk user blocked";
             case 41008 -> "missing code";
+            case 42001 -> "access_token expired";
+            case 47001 -> "data format error";
             case 45011 -> "api minute-quota reach limit  mustslower  retry next minute";
             default -> "error";
         };
