@@ -58,7 +58,7 @@ public final class RoutesFile {
         Object policy = route.getMetadata().get(RoutePolicy.METADATA_KEY);
         if (RoutePolicy.parse(policy) == null) {
             throw new InvalidSettingsException("gateway.routes-file: route '" + route.getId() + "' has metadata.auth '"
-                    + policy + "'; use required, optional, public or login");
+                    + policy + "'; use required, optional, public, login, phone or decrypt");
         }
     }
 

@@ -2,13 +2,21 @@ package dev.wechatauth.plugin.config;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+
+import dev.wechatauth.plugin.accesstoken.AccessTokens;
+import dev.wechatauth.plugin.decrypt.DecryptRoute;
 
 import dev.wechatauth.plugin.endpoints.SessionEndpoints;
 import dev.wechatauth.plugin.error.ErrorResponseWriter;
 import dev.wechatauth.plugin.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.plugin.exchange.BodyReader;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
+import dev.wechatauth.plugin.identity.RequiredSession;
 import dev.wechatauth.plugin.logging.SecretLogGuardRegistration;
 import dev.wechatauth.plugin.login.AppSelector;
 import dev.wechatauth.plugin.login.ClientAddress;
@@ -16,6 +24,8 @@ import dev.wechatauth.plugin.login.DuplicateLoginWindow;
 import dev.wechatauth.plugin.login.LoginRateLimiter;
 import dev.wechatauth.plugin.login.LoginRoute;
 import dev.wechatauth.plugin.login.LoginService;
+import dev.wechatauth.plugin.phone.PhoneNumbers;
+import dev.wechatauth.plugin.phone.PhoneRoute;
 import dev.wechatauth.plugin.routing.RequestPathGuard;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
@@ -27,9 +37,11 @@ import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Tokens;
 import dev.wechatauth.plugin.wechat.MiniPrograms;
+import dev.wechatauth.plugin.wechat.WechatApi;
 import dev.wechatauth.plugin.wechat.WechatCallGuard;
 import dev.wechatauth.plugin.wechat.WechatClient;
 import dev.wechatauth.plugin.wechat.WechatHttpClients;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -51,7 +63,8 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 /**
  * Turns the plugin on in any Spring Cloud Gateway (WebFlux) application: login, sessions in reactive Redis,
- * identity headers, the built-in endpoints and JSON errors. Every bean backs off when the application defines its
+ * identity headers, the phone-number and decrypt routes with the shared access_token, the built-in endpoints and
+ * JSON errors. Every bean backs off when the application defines its
  * own; {@code wechat.auth.enabled=false} turns all of it off.
  */
 @AutoConfiguration(before = {GatewayAutoConfiguration.class, ErrorWebFluxAutoConfiguration.class},
@@ -65,7 +78,12 @@ public class WechatAuthAutoConfiguration {
 
     /** The most connections open to WeChat at once. */
     private static final int WECHAT_MAX_CONNECTIONS = 500;
-    /** The largest code2Session answer read; WeChat's are under 200 bytes. */
+    /**
+     * The most stable_token calls in flight per mini-program: one instance makes at most one at a time (a Redis lock),
+     * so more would only be a lock holder that outlived its lock.
+     */
+    private static final int STABLE_TOKEN_MAX_IN_FLIGHT = 4;
+    /** The largest WeChat answer read; code2Session's are under 200 bytes, the others under 1 KiB. */
     private static final int WECHAT_MAX_REPLY_BYTES = 64 * 1024;
     /** How much longer than a WeChat call a duplicate waits for the first copy's outcome. */
     private static final Duration DUPLICATE_WAIT_MARGIN = Duration.ofSeconds(2);
@@ -134,8 +152,21 @@ public class WechatAuthAutoConfiguration {
     @ConditionalOnMissingBean
     WechatCallGuard wechatCallGuard(WechatAuthSettings settings) {
         WechatAuthProperties.CircuitBreaker breaker = settings.properties().circuitBreaker();
+        Map<WechatApi, Integer> maxInFlight = new EnumMap<>(WechatApi.class);
+        maxInFlight.put(WechatApi.CODE2SESSION, settings.properties().login().maxInFlight());
+        maxInFlight.put(WechatApi.STABLE_TOKEN, STABLE_TOKEN_MAX_IN_FLIGHT);
+        maxInFlight.put(WechatApi.PHONE, settings.properties().phone().maxInFlight());
         return new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(), breaker.openFor(),
-                breaker.trialCalls(), settings.properties().login().maxInFlight());
+                breaker.trialCalls(), maxInFlight);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AccessTokens wechatAccessTokens(ReactiveStringRedisTemplate redis, WechatClient wechat, WechatCallGuard guard,
+            WechatAuthSettings settings) {
+        WechatAuthProperties properties = settings.properties();
+        return new AccessTokens(redis, wechat, guard, properties.session().namespace(),
+                properties.accessToken().refreshAhead(), properties.timeout());
     }
 
     @Bean
@@ -174,9 +205,39 @@ public class WechatAuthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    RoutePolicyFilter wechatRoutePolicyFilter(IdentityForwarding identity, LoginRoute login) {
+    RequiredSession wechatRequiredSession(SessionStore sessions) {
+        return new RequiredSession(sessions);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    PhoneNumbers wechatPhoneNumbers(WechatClient wechat, WechatCallGuard guard, AccessTokens accessTokens) {
+        return new PhoneNumbers(wechat, guard, accessTokens);
+    }
+
+    /** Phone and decrypt bodies follow the login's body rules, {@code login.max-body-size} included. */
+    @Bean
+    @ConditionalOnMissingBean
+    PhoneRoute wechatPhoneRoute(WechatAuthSettings settings, RequiredSession sessions, MiniPrograms apps,
+            PhoneNumbers phones) {
+        return new PhoneRoute(sessions, new BodyReader((int) settings.properties().login().maxBodySize().toBytes()),
+                apps, phones);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    DecryptRoute wechatDecryptRoute(WechatAuthSettings settings, RequiredSession sessions, SessionStore store) {
+        return new DecryptRoute(sessions, store,
+                new BodyReader((int) settings.properties().login().maxBodySize().toBytes()));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    RoutePolicyFilter wechatRoutePolicyFilter(IdentityForwarding identity, LoginRoute login, PhoneRoute phone,
+            DecryptRoute decrypt) {
         return new RoutePolicyFilter(Map.of(RoutePolicy.REQUIRED, identity, RoutePolicy.OPTIONAL, identity,
-                RoutePolicy.PUBLIC, identity, RoutePolicy.LOGIN, login));
+                RoutePolicy.PUBLIC, identity, RoutePolicy.LOGIN, login, RoutePolicy.PHONE, phone,
+                RoutePolicy.DECRYPT, decrypt));
     }
 
     @Bean
@@ -192,15 +253,17 @@ public class WechatAuthAutoConfiguration {
         return new SessionEndpoints(endpoints.logout(), endpoints.session(), sessions);
     }
 
-    /** Keeps AppSecrets out of every log line, when Logback is the logging backend. */
+    /** Keeps AppSecrets, bearer tokens and access_tokens out of every log line, when Logback is the logging backend. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "ch.qos.logback.classic.LoggerContext")
     static class SecretLogGuardConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        SecretLogGuardRegistration wechatAuthSecretLogGuard(MiniPrograms apps) {
-            return new SecretLogGuardRegistration(apps.secrets());
+        SecretLogGuardRegistration wechatAuthSecretLogGuard(MiniPrograms apps, ObjectProvider<AccessTokens> accessTokens) {
+            AccessTokens tokens = accessTokens.getIfAvailable();
+            Supplier<Collection<String>> current = tokens == null ? List::of : tokens::knownTokens;
+            return new SecretLogGuardRegistration(apps.secrets(), current);
         }
     }
 

@@ -16,14 +16,18 @@ import org.springframework.util.unit.DataSize;
  * @param enabled whether the plugin is active (default {@code true})
  * @param apps the mini-programs served ({@code appid}, {@code secret}); the first is the default one (no default: at
  *        least one is required)
- * @param apiBaseUrl where {@code /sns/jscode2session} is called (default {@code https://api.weixin.qq.com})
- * @param timeout the longest a code2Session call may take (default 5s)
+ * @param apiBaseUrl where WeChat's API is called ({@code /sns/jscode2session}, {@code /cgi-bin/stable_token},
+ *        {@code /wxa/business/getuserphonenumber}; default {@code https://api.weixin.qq.com})
+ * @param timeout the longest one WeChat call (code2Session, stable_token, getuserphonenumber) may take (default 5s)
  * @param loginLimit logins one client address may start per period
  * @param login the login exchange
  * @param trustedProxies CIDRs whose {@code X-Forwarded-For} is believed when finding the client address
  * @param session the session store
  * @param endpoints paths of the built-in endpoints
- * @param circuitBreaker when logins stop calling a failing WeChat
+ * @param circuitBreaker when requests stop calling a failing WeChat API (each API of each mini-program has its own
+ *        breaker with these settings)
+ * @param phone the phone-number exchange ({@code phone} routes)
+ * @param accessToken the access_token shared by every instance
  */
 @ConfigurationProperties("wechat.auth")
 public record WechatAuthProperties(
@@ -36,7 +40,9 @@ public record WechatAuthProperties(
         List<String> trustedProxies,
         @DefaultValue Session session,
         @DefaultValue Endpoints endpoints,
-        @DefaultValue CircuitBreaker circuitBreaker) {
+        @DefaultValue CircuitBreaker circuitBreaker,
+        @DefaultValue Phone phone,
+        @DefaultValue AccessToken accessToken) {
 
     public WechatAuthProperties {
         apps = apps == null ? List.of() : List.copyOf(apps);
@@ -60,11 +66,26 @@ public record WechatAuthProperties(
     }
 
     /**
-     * @param failureRate the percentage of failed code2Session calls that opens the breaker (default 50)
+     * @param maxInFlight the most getuserphonenumber calls in flight per mini-program; past it phone requests get 503
+     *        (default 256)
+     */
+    public record Phone(@DefaultValue("256") int maxInFlight) {
+    }
+
+    /**
+     * @param refreshAhead a mini-program's access_token is refreshed once less than this much of its life is left; the
+     *        request that notices still uses it and one instance refreshes it in the background (default 4m: WeChat
+     *        hands out a new token only in the last minutes of the old one's life)
+     */
+    public record AccessToken(@DefaultValue("4m") Duration refreshAhead) {
+    }
+
+    /**
+     * @param failureRate the percentage of failed calls of one WeChat API that opens its breaker (default 50)
      * @param window how many recent calls the rate is taken over (default 20)
      * @param minimumCalls how many calls must have been seen before the rate counts (default 10)
-     * @param openFor how long logins fail fast before trial calls (default 10s)
-     * @param trialCalls how many trial calls decide whether WeChat recovered (default 3)
+     * @param openFor how long requests fail fast before trial calls (default 10s)
+     * @param trialCalls how many trial calls decide whether the API recovered (default 3)
      */
     public record CircuitBreaker(@DefaultValue("50") float failureRate, @DefaultValue("20") int window,
             @DefaultValue("10") int minimumCalls, @DefaultValue("10s") Duration openFor,

@@ -9,7 +9,9 @@ import org.springframework.http.HttpHeaders;
 /**
  * The identity headers the gateway sends downstream, and the removal of every client-sent header that a backend
  * could mistake for one: {@code X-OpenId}, {@code X-UnionId}, {@code X-AppId} in any letter case and with
- * {@code _} for {@code -}, and every {@code X-WX-*} header (WeChat Cloud Run's identity headers).
+ * {@code _} for {@code -}, every {@code X-WX-*} header (WeChat Cloud Run's identity headers), and every
+ * {@code X-Phone-*} header ({@code X-Phone-Number}, {@code X-Pure-Phone-Number}, {@code X-Phone-Country-Code}: the
+ * phone number the gateway sends on {@code phone} routes), likewise.
  */
 public final class IdentityHeaders {
 
@@ -19,6 +21,8 @@ public final class IdentityHeaders {
 
     private static final String[] RESERVED = {"x-openid", "x-unionid", "x-appid"};
     private static final String CLOUD_RUN_PREFIX = "x-wx-";
+    private static final String PHONE_PREFIX = "x-phone-";
+    private static final String PURE_PHONE = "x-pure-phone-number";
 
     private IdentityHeaders() {
     }
@@ -26,11 +30,13 @@ public final class IdentityHeaders {
     /** Whether a client sent a header named {@code name} could be read downstream as an identity header. */
     public static boolean isIdentityLike(String name) {
         for (String reserved : RESERVED) {
-            if (sameName(name, reserved, reserved.length()) && name.length() == reserved.length()) {
+            if (name.length() == reserved.length() && sameName(name, reserved, reserved.length())) {
                 return true;
             }
         }
-        return name.length() > CLOUD_RUN_PREFIX.length() && sameName(name, CLOUD_RUN_PREFIX, CLOUD_RUN_PREFIX.length());
+        return (name.length() > CLOUD_RUN_PREFIX.length() && sameName(name, CLOUD_RUN_PREFIX, CLOUD_RUN_PREFIX.length()))
+                || (name.length() > PHONE_PREFIX.length() && sameName(name, PHONE_PREFIX, PHONE_PREFIX.length()))
+                || (name.length() == PURE_PHONE.length() && sameName(name, PURE_PHONE, PURE_PHONE.length()));
     }
 
     /** Compares the first {@code length} characters ignoring letter case, with {@code _} read as {@code -}. */

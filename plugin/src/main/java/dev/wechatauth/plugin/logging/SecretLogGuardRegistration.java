@@ -1,6 +1,8 @@
 package dev.wechatauth.plugin.logging;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.function.Supplier;
 
 import ch.qos.logback.classic.LoggerContext;
 import org.slf4j.ILoggerFactory;
@@ -16,6 +18,14 @@ public class SecretLogGuardRegistration implements InitializingBean, DisposableB
 
     public SecretLogGuardRegistration(List<String> secrets) {
         this.guard = new SecretLogGuard(secrets);
+    }
+
+    /**
+     * @param secrets the AppSecrets
+     * @param currentTokens the access_tokens the gateway holds now (cheap: asked on every inspected log event)
+     */
+    public SecretLogGuardRegistration(List<String> secrets, Supplier<? extends Collection<String>> currentTokens) {
+        this.guard = new SecretLogGuard(secrets, currentTokens);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.wechatauth.plugin.login;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.wechat.MiniProgram;
+import dev.wechatauth.plugin.wechat.WechatApi;
 import dev.wechatauth.plugin.wechat.WechatCallGuard;
 import dev.wechatauth.plugin.wechat.WechatClient;
 import reactor.core.publisher.Mono;
@@ -29,7 +30,8 @@ public class LoginService {
 
     /** Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not possible. */
     public Mono<IssuedSession> login(MiniProgram app, String code) {
-        return duplicates.login(app.appid(), code, () -> guard.guard(app.appid(), () -> wechat.code2Session(app, code))
+        return duplicates.login(app.appid(), code, () -> guard.guard(WechatApi.CODE2SESSION, app.appid(),
+                        () -> wechat.code2Session(app, code))
                 .flatMap(sessions::create));
     }
 }

@@ -15,7 +15,11 @@ public enum RoutePolicy {
     /** Forwarded as sent, less identity headers; no token is looked at. */
     PUBLIC,
     /** The login exchange. */
-    LOGIN;
+    LOGIN,
+    /** A valid token is needed; the phone-number exchange ({@code getuserphonenumber}) for its user. */
+    PHONE,
+    /** A valid token is needed; {@code encryptedData} decrypted with its user's newest session_key. */
+    DECRYPT;
 
     /** The metadata key naming the policy. */
     public static final String METADATA_KEY = "auth";

@@ -128,6 +128,12 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle {
         return delegate.renew(token, session);
     }
 
+    /** Always from Redis: a login on another instance may have replaced it a moment ago. */
+    @Override
+    public Mono<String> newestSessionKey(String appid, String openid) {
+        return delegate.newestSessionKey(appid, openid);
+    }
+
     @Override
     public Mono<Boolean> delete(String token) {
         String hash = Tokens.hash(token);

@@ -30,6 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
  *                                     s:{h}       -> createdAt of each session of the user
  *                                     create: EVAL of HSET + PEXPIRE (one key, so Cluster-safe)
+ *                                     decrypt: HGET key session_key (newestSessionKey)
  *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour);
  *                                     EXPIRE again at most once per index interval per user and instance, so
  *                                     it outlives every session it lists
@@ -40,6 +41,7 @@ public class RedisSessionStore implements SessionStore {
 
     private static final Log log = LogFactory.getLog(RedisSessionStore.class);
     private static final String SESSION_FIELD_PREFIX = "s:";
+    private static final String SESSION_KEY_FIELD = "session_key";
     private static final RedisScript<Long> INDEX_SESSION = RedisScript.of("""
             redis.call('HSET', KEYS[1], 'session_key', ARGV[1], ARGV[2], ARGV[3])
             redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -143,6 +145,12 @@ public class RedisSessionStore implements SessionStore {
         }
         recentlyRenewedIndexes.put(userKey, Boolean.TRUE);
         return redis.expire(userKey, userIndexTtl);
+    }
+
+    @Override
+    public Mono<String> newestSessionKey(String appid, String openid) {
+        return redis.<String, String>opsForHash().get(userKey(appid, openid), SESSION_KEY_FIELD)
+                .onErrorMap(RedisSessionStore::unavailable);
     }
 
     @Override

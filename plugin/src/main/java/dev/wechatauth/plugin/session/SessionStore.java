@@ -24,6 +24,12 @@ public interface SessionStore {
      */
     Mono<Boolean> renew(String token, Session session);
 
+    /**
+     * The newest session_key WeChat gave the user {@code openid} of mini-program {@code appid} (each login replaces
+     * it): the one that {@code encryptedData} made by the mini-program now decrypts with. Empty when none is stored.
+     */
+    Mono<String> newestSessionKey(String appid, String openid);
+
     /** Ends the session of {@code token} at once, on every instance; emits whether there was one. */
     Mono<Boolean> delete(String token);
 

@@ -3,7 +3,8 @@ package dev.wechatauth.plugin.wechat;
 import dev.wechatauth.plugin.error.GatewayError;
 
 /**
- * What each code2Session {@code errcode} means for the login: see "WeChat facts" in docs/reference.md. The values are
+ * What each {@code errcode} means for the gateway (code2Session, stable_token, getuserphonenumber): see "WeChat facts"
+ * in docs/reference.md. The values are
  * WxJava's ({@code WxMpErrorMsgEnum.CODE_1}, {@code WxMaErrorMsgEnum.CODE_40029}, ...), written out: loading those
  * enums runs Guava in their static initialisers, and Guava is the only reason the jar would carry it.
  */
@@ -19,8 +20,17 @@ final class WechatErrcodes {
     static final int FREQUENCY_LIMIT = 45011;
     /** {@code 40226}: high-risk user; not in WxJava's enums. */
     static final int HIGH_RISK_USER = 40226;
+    /** {@code 40001}: invalid credential, the access_token is not (or no longer) valid. */
+    static final int INVALID_CREDENTIAL = 40001;
+    /** {@code 42001}: the access_token expired. */
+    static final int ACCESS_TOKEN_EXPIRED = 42001;
 
     private WechatErrcodes() {
+    }
+
+    /** Whether an API called with an access_token refused the token: take a new one and call once more. */
+    static boolean isAccessTokenRefused(int errcode) {
+        return errcode == INVALID_CREDENTIAL || errcode == ACCESS_TOKEN_EXPIRED;
     }
 
     /** The gateway's answer to an errcode other than 0. */

@@ -492,13 +492,18 @@ class IdentityForwardingTest {
                 .header("X-WX-OPENID", "o_spoofed_6")
                 .header("X-WX-APPID", "wx_spoofed_3")
                 .header("x_wx_source", "spoofed")
+                .header("X-Phone-Number", "+8613800000000-spoofed")
+                .header("x_pure_phone_number", "13800000000-spoofed")
+                .header("X-PHONE-COUNTRY-CODE", "86-spoofed")
+                .header("x-phone-number", "spoofed")
                 .header("X-Request-Id", "req-1");
     }
 
     private static void assertNoSpoofedHeader(HttpHeaders forwarded) {
         for (String name : forwarded.headerNames()) {
             assertThat(forwarded.get(name)).as("header %s", name).noneMatch(value -> value.contains("spoofed"));
-            assertThat(name.replace('_', '-').toLowerCase()).as("header name %s", name).doesNotStartWith("x-wx-");
+            assertThat(name.replace('_', '-').toLowerCase()).as("header name %s", name).doesNotStartWith("x-wx-")
+                    .doesNotStartWith("x-phone-").isNotEqualTo("x-pure-phone-number");
         }
     }
 

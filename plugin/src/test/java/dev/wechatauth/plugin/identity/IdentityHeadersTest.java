@@ -14,7 +14,9 @@ class IdentityHeadersTest {
     @ValueSource(strings = {"X-OpenId", "x-openid", "X_OpenId", "x_openid", "X-OPENID", "X_OPENID", "x-OpenID",
             "X-UnionId", "x-unionid", "X_UNIONID", "x_UnionId", "X-AppId", "x-appid", "X_APPID", "x_AppId",
             "X-WX-OPENID", "X-WX-APPID", "X-WX-UNIONID", "X-WX-SOURCE", "x-wx-anything", "x_wx_source", "X_Wx-OpenId",
-            "X-Wx_Env", "x-wx-x"})
+            "X-Wx_Env", "x-wx-x", "X-Phone-Number", "x-phone-number", "X_PHONE_NUMBER", "x_Phone-Number",
+            "X-Pure-Phone-Number", "x_pure_phone_number", "X-PURE-PHONE-NUMBER", "X-Phone-Country-Code",
+            "x_phone_country_code", "X-Phone-Anything", "x-phone-x"})
     void isIdentityLikeWhenAnIdentityNameOrLookAlikeThenTrue(String name) {
         assertThat(IdentityHeaders.isIdentityLike(name)).isTrue();
     }
@@ -22,7 +24,8 @@ class IdentityHeadersTest {
     @ParameterizedTest
     @ValueSource(strings = {"X-OpenIdentity", "X-Open-Id", "X-OpenIds", "XX-OpenId", "OpenId", "X-AppIdentity",
             "X-UnionIdx", "X-Request-Id", "X-Forwarded-For", "Authorization", "X-WX", "X-WXOPENID", "X-Auth-Token",
-            "Content-Type", "X-Open_Id", "Y-OpenId"})
+            "Content-Type", "X-Open_Id", "Y-OpenId", "X-Phone", "X-Phones", "X-PhoneNumber", "X-Pure-Phone",
+            "X-Pure-Phone-Numbers", "Phone-Number", "X-Telephone-Number"})
     void isIdentityLikeWhenAnotherNameThenFalse(String name) {
         assertThat(IdentityHeaders.isIdentityLike(name)).isFalse();
     }
@@ -39,6 +42,10 @@ class IdentityHeadersTest {
         headers.add("x_appid", "spoof-7");
         headers.add("X-WX-OPENID", "spoof-8");
         headers.add("x-wx-source", "spoof-9");
+        headers.add("X-Phone-Number", "spoof-10");
+        headers.add("x_pure_phone_number", "spoof-11");
+        headers.add("X-PHONE-COUNTRY-CODE", "spoof-12");
+        headers.add("x-phone-number", "spoof-13");
         headers.add("X-Request-Id", "req-1");
         headers.add("X-OpenIdentity", "kept");
         headers.add("X-Open-Id", "kept-too");
@@ -102,7 +109,7 @@ class IdentityHeadersTest {
     void removeFromConnectionWhenItNamesIdentityHeadersThenOnlyThoseNamesGo() {
         HttpHeaders headers = new HttpHeaders();
         headers.add(HttpHeaders.CONNECTION, "keep-alive, X-OpenId");
-        headers.add(HttpHeaders.CONNECTION, "x_appid,X-WX-OPENID , X-Trace");
+        headers.add(HttpHeaders.CONNECTION, "x_appid,X-WX-OPENID , X-Trace, X-Phone-Number,x_pure_phone_number");
 
         IdentityHeaders.removeFromConnection(headers);
 

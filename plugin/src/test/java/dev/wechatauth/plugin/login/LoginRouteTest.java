@@ -605,7 +605,9 @@ class LoginRouteTest {
                                 Duration.ofSeconds(2))));
         IdentityForwarding identity = new IdentityForwarding(store);
         return new RoutePolicyFilter(Map.of(RoutePolicy.LOGIN, login, RoutePolicy.REQUIRED, identity,
-                RoutePolicy.OPTIONAL, identity, RoutePolicy.PUBLIC, identity));
+                RoutePolicy.OPTIONAL, identity, RoutePolicy.PUBLIC, identity,
+                RoutePolicy.PHONE, (exchange, chain, route) -> Mono.error(new AssertionError("not a phone route")),
+                RoutePolicy.DECRYPT, (exchange, chain, route) -> Mono.error(new AssertionError("not a decrypt route"))));
     }
 
     private static WechatAuthProperties properties(URI apiBaseUrl) {
@@ -616,6 +618,7 @@ class LoginRouteTest {
                 List.of(),
                 new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
-                new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3));
+                new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
+                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)));
     }
 }

@@ -22,6 +22,11 @@ public final class EmptySessionStore implements SessionStore {
     }
 
     @Override
+    public Mono<String> newestSessionKey(String appid, String openid) {
+        return Mono.empty();
+    }
+
+    @Override
     public Mono<Boolean> delete(String token) {
         return Mono.just(false);
     }

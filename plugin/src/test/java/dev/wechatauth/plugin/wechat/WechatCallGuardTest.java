@@ -37,7 +37,7 @@ class WechatCallGuardTest {
 
     private static void fail(WechatCallGuard guard, int times, GatewayError error, WechatCallGuardTest test) {
         for (int i = 0; i < times; i++) {
-            StepVerifier.create(guard.guard("wx_app", () -> test.failingWith(error))).expectError().verify();
+            StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", () -> test.failingWith(error))).expectError().verify();
         }
     }
 
@@ -45,13 +45,13 @@ class WechatCallGuardTest {
     void whenHalfOfTenCallsFailedTheBreakerOpensAndLoginsFailFastWithoutCallingWechat() {
         WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
         for (int i = 0; i < 5; i++) {
-            StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+            StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok").verifyComplete();
         }
         fail(guard, 5, GatewayError.WECHAT_UNAVAILABLE, this);
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
         int before = calls.get();
 
-        StepVerifier.create(guard.guard("wx_app", this::succeeding))
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding))
                 .expectErrorSatisfies(failure -> assertThat(((GatewayErrorException) failure).error())
                         .isEqualTo(GatewayError.WECHAT_UNAVAILABLE))
                 .verify(Duration.ofMillis(500));
@@ -66,7 +66,7 @@ class WechatCallGuardTest {
         fail(guard, 5, GatewayError.USER_BLOCKED, this);
         fail(guard, 5, GatewayError.WECHAT_RATE_LIMITED, this);
 
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
     @Test
@@ -76,21 +76,21 @@ class WechatCallGuardTest {
         fail(guard, 5, GatewayError.WECHAT_TIMEOUT, this);
         fail(guard, 5, GatewayError.WECHAT_ERROR, this);
 
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
     }
 
     @Test
     void afterTheOpenPeriodTrialCallsCloseTheBreakerWhenWechatRecovered() {
         WechatCallGuard guard = guard(Duration.ofMillis(200), 100);
         fail(guard, 10, GatewayError.WECHAT_UNAVAILABLE, this);
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
 
         Mono.delay(Duration.ofMillis(300)).block();
         for (int i = 0; i < 3; i++) {
-            StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+            StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok").verifyComplete();
         }
 
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 
     @Test
@@ -98,24 +98,24 @@ class WechatCallGuardTest {
         WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
         fail(guard, 10, GatewayError.WECHAT_ERROR, this);
 
-        StepVerifier.create(guard.guard("wx_other", this::succeeding)).expectNext("ok").verifyComplete();
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_other", this::succeeding)).expectNext("ok").verifyComplete();
     }
 
     @Test
     void loginsBeyondTheInFlightBoundAreRefusedAtOnceWithoutCallingWechat() {
         WechatCallGuard guard = guard(Duration.ofSeconds(10), 2);
         Sinks.One<String> slowWechat = Sinks.one();
-        guard.guard("wx_app", slowWechat::asMono).subscribe();
-        guard.guard("wx_app", slowWechat::asMono).subscribe();
+        guard.guard(WechatApi.CODE2SESSION, "wx_app", slowWechat::asMono).subscribe();
+        guard.guard(WechatApi.CODE2SESSION, "wx_app", slowWechat::asMono).subscribe();
 
-        StepVerifier.create(guard.guard("wx_app", this::succeeding))
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding))
                 .expectErrorSatisfies(failure -> assertThat(((GatewayErrorException) failure).error())
                         .isEqualTo(GatewayError.WECHAT_UNAVAILABLE))
                 .verify(Duration.ofMillis(500));
         assertThat(calls).hasValue(0);
 
         slowWechat.tryEmitValue("done");
-        StepVerifier.create(guard.guard("wx_app", this::succeeding)).expectNext("ok").verifyComplete();
-        assertThat(guard.state("wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok").verifyComplete();
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 }
