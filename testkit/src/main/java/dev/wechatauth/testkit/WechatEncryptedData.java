@@ -32,14 +32,26 @@ public final class WechatEncryptedData {
         return seal(sessionKey, plaintext, iv);
     }
 
-    /** Encrypts {@code plaintext} under {@code sessionKey} with the given 16-byte iv. */
+    /** Encrypts {@code plaintext} (its UTF-8 bytes) under {@code sessionKey} with the given 16-byte iv. */
     public static Sealed seal(String sessionKey, String plaintext, byte[] iv) {
+        return seal(sessionKey, Objects.requireNonNull(plaintext, "plaintext").getBytes(StandardCharsets.UTF_8), iv);
+    }
+
+    /** Encrypts the bytes {@code plaintext} (not necessarily UTF-8) under {@code sessionKey} with a random iv. */
+    public static Sealed seal(String sessionKey, byte[] plaintext) {
+        byte[] iv = new byte[16];
+        RANDOM.nextBytes(iv);
+        return seal(sessionKey, plaintext, iv);
+    }
+
+    /** Encrypts the bytes {@code plaintext} under {@code sessionKey} with the given 16-byte iv. */
+    public static Sealed seal(String sessionKey, byte[] plaintext, byte[] iv) {
         Objects.requireNonNull(plaintext, "plaintext");
         try {
             Cipher cipher = Cipher.getInstance("AES/CBC/PKCS5Padding");
             cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(Base64.getDecoder().decode(sessionKey), "AES"),
                     new IvParameterSpec(iv));
-            byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+            byte[] sealed = cipher.doFinal(plaintext);
             return new Sealed(Base64.getEncoder().encodeToString(sealed), Base64.getEncoder().encodeToString(iv));
         } catch (GeneralSecurityException failure) {
             throw new IllegalArgumentException("cannot encrypt with this session_key: " + failure.getMessage(), failure);

@@ -28,7 +28,11 @@ class RoutePolicyFilterTest {
             "optional, http://catalog:8080, OPTIONAL, false",
             "PUBLIC, http://catalog:8080, PUBLIC, false",
             "login, no://op, LOGIN, true",
-            "login, http://accounts:8080, LOGIN, false"})
+            "login, http://accounts:8080, LOGIN, false",
+            "phone, no://op, PHONE, true",
+            "Phone, http://profiles:8080, PHONE, false",
+            "decrypt, no://op, DECRYPT, true",
+            "DECRYPT, http://steps:8080, DECRYPT, false"})
     void filterWhenRoutedThenTheHandlerOfItsPolicyGetsTheResolvedTarget(String metadata, String uri,
             RoutePolicy policy, boolean answersItself) {
         AtomicReference<RouteTarget> seen = new AtomicReference<>();
@@ -52,6 +56,18 @@ class RoutePolicyFilterTest {
     void filterWhenNoRouteThenTreatedAsRequired() {
         assertThat(RouteTarget.of(null).policy()).isEqualTo(RoutePolicy.REQUIRED);
         assertThat(RouteTarget.of(null).answersItself()).isFalse();
+    }
+
+    @Test
+    void constructorWhenThePhoneOrDecryptPolicyHasNoHandlerThenRefused() {
+        Map<RoutePolicy, PolicyHandler> handlers = new EnumMap<>(RoutePolicy.class);
+        for (RoutePolicy each : RoutePolicy.values()) {
+            handlers.put(each, (exchange, chain, route) -> Mono.empty());
+        }
+        handlers.remove(RoutePolicy.DECRYPT);
+
+        assertThatThrownBy(() -> new RoutePolicyFilter(handlers))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DECRYPT");
     }
 
     @Test

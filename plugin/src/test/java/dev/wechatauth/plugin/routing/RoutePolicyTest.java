@@ -23,7 +23,8 @@ class RoutePolicyTest {
 
     @ParameterizedTest
     @CsvSource({"required, REQUIRED", "optional, OPTIONAL", "public, PUBLIC", "login, LOGIN",
-            "Required, REQUIRED", "OPTIONAL, OPTIONAL", "Public, PUBLIC", "LOGIN, LOGIN"})
+            "Required, REQUIRED", "OPTIONAL, OPTIONAL", "Public, PUBLIC", "LOGIN, LOGIN", "phone, PHONE", "Phone, PHONE",
+            "decrypt, DECRYPT", " DECRYPT , DECRYPT"})
     void ofWhenRouteNamesAPolicyThenThatPolicy(String value, RoutePolicy expected) {
         assertThat(RoutePolicy.of(Routes.route("http://x", value))).isEqualTo(expected);
     }

@@ -1,6 +1,7 @@
 package dev.wechatauth.plugin.wechat;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.wechatauth.plugin.error.GatewayError;
@@ -99,6 +100,48 @@ class WechatCallGuardTest {
         fail(guard, 10, GatewayError.WECHAT_ERROR, this);
 
         StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_other", this::succeeding)).expectNext("ok").verifyComplete();
+    }
+
+    @Test
+    void eachApiHasItsOwnBreakerSoAFailingPhoneApiDoesNotStopLogins() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+        for (int i = 0; i < 10; i++) {
+            StepVerifier.create(guard.guard(WechatApi.PHONE, "wx_app",
+                    () -> failingWith(GatewayError.WECHAT_UNAVAILABLE))).expectError().verify();
+        }
+
+        assertThat(guard.state(WechatApi.PHONE, "wx_app")).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(guard.state(WechatApi.STABLE_TOKEN, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok")
+                .verifyComplete();
+        StepVerifier.create(guard.guard(WechatApi.STABLE_TOKEN, "wx_app", this::succeeding)).expectNext("ok")
+                .verifyComplete();
+    }
+
+    @Test
+    void eachApiHasItsOwnInFlightBound() {
+        WechatCallGuard guard = new WechatCallGuard(50, 20, 10, Duration.ofSeconds(10), 3,
+                Map.of(WechatApi.CODE2SESSION, 5, WechatApi.STABLE_TOKEN, 1, WechatApi.PHONE, 1));
+        Sinks.One<String> slowWechat = Sinks.one();
+        guard.guard(WechatApi.PHONE, "wx_app", slowWechat::asMono).subscribe();
+
+        StepVerifier.create(guard.guard(WechatApi.PHONE, "wx_app", this::succeeding))
+                .expectErrorSatisfies(failure -> assertThat(((GatewayErrorException) failure).error())
+                        .isEqualTo(GatewayError.WECHAT_UNAVAILABLE))
+                .verify(Duration.ofSeconds(5));
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok")
+                .verifyComplete();
+        StepVerifier.create(guard.guard(WechatApi.STABLE_TOKEN, "wx_app", this::succeeding)).expectNext("ok")
+                .verifyComplete();
+        slowWechat.tryEmitValue("done");
+    }
+
+    @Test
+    void everyApiNeedsAnInFlightBound() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WechatCallGuard(50, 20, 10,
+                        Duration.ofSeconds(10), 3, Map.of(WechatApi.CODE2SESSION, 5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stable_token");
     }
 
     @Test

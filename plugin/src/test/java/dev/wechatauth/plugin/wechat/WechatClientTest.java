@@ -39,6 +39,10 @@ class WechatClientTest {
     static void startStandIn() {
         wechat = WechatStandIn.start();
         client = clientFor(URI.create(wechat.baseUrl()));
+        // the first call of the JVM (connection pool, codecs, class loading) can take longer than TIMEOUT on a busy
+        // machine; warm up, so that whichever test runs first measures WeChat's answer, not the start
+        wechat.registerApp(APPID, SECRET);
+        client.code2Session(APP, "warm-up").onErrorResume(failure -> Mono.empty()).block(Duration.ofSeconds(10));
     }
 
     @AfterAll
@@ -372,9 +376,94 @@ class WechatClientTest {
         assertThat(wechat.calls()).isEqualTo(1);
     }
 
+    // --- stable_token ---
+
+    @Test
+    void stableTokenWhenAppKnownThenTheTokenAndItsLifetimeAndNoForcedRefresh() {
+        AccessToken first = client.stableToken(APP).block(Duration.ofSeconds(5));
+        AccessToken second = client.stableToken(APP).block(Duration.ofSeconds(5));
+
+        assertThat(first).isNotNull();
+        assertThat(first.value()).isEqualTo(wechat.currentAccessToken(APPID));
+        assertThat(first.expiresIn()).isBetween(Duration.ofSeconds(7199), Duration.ofSeconds(7200));
+        assertThat(second.value()).as("force_refresh:false hands the same token out again").isEqualTo(first.value());
+        assertThat(wechat.stableTokenCalls()).isEqualTo(2);
+        assertThat(first.toString()).doesNotContain(first.value());
+        wechat.invalidateAccessTokens(APPID);
+    }
+
+    @Test
+    void stableTokenWhenSecretWrongThenWechatErrorWithoutTheSecret() {
+        GatewayErrorException failure = expectError(client.stableToken(new MiniProgram(APPID, "wrong-secret")),
+                GatewayError.WECHAT_ERROR);
+
+        assertThat(failure.toString()).doesNotContain("wrong-secret");
+    }
+
+    @Test
+    void stableTokenWhenSystemBusyThenWechatUnavailable() {
+        wechat.scriptStableToken(Reply.errcode(-1));
+
+        expectError(client.stableToken(APP), GatewayError.WECHAT_UNAVAILABLE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"access_token\":\"ok_token\",\"expires_in\":0}",
+            "{\"access_token\":\"ok_token\",\"expires_in\":-5}",
+            "{\"access_token\":\"ok_token\",\"expires_in\":\"7200\"}",
+            "{\"access_token\":\"ok_token\"}",
+            "{\"access_token\":\"bad token\",\"expires_in\":7200}",
+            "{\"access_token\":\"bad&token=x\",\"expires_in\":7200}",
+            "{\"access_token\":\"bad\\r\\ntoken\",\"expires_in\":7200}",
+            "{\"access_token\":\"\",\"expires_in\":7200}",
+            "{\"expires_in\":7200}", "[]", "<html/>", "{\"errcode\":40013,\"errmsg\":\"invalid appid\"}"})
+    void stableTokenWhenTheAnswerIsUnusableThenWechatError(String body) {
+        wechat.scriptStableToken(Reply.body(body));
+
+        expectError(client.stableToken(APP), GatewayError.WECHAT_ERROR);
+    }
+
+    // --- getuserphonenumber ---
+
+    @Test
+    void phoneNumberWhenCodeValidThenTheCheckedNumber() {
+        String token = client.stableToken(APP).block(Duration.ofSeconds(5)).value();
+        wechat.issuePhoneCode(APPID, "phone-ok", "+8613800138000", "13800138000", "86");
+
+        TokenReply<PhoneNumber> reply = client.phoneNumber(APPID, token, "phone-ok").block(Duration.ofSeconds(5));
+
+        assertThat(reply.tokenRefused()).isFalse();
+        assertThat(reply.value()).isEqualTo(new PhoneNumber("+8613800138000", "13800138000", "86"));
+        assertThat(reply.value().toString()).doesNotContain("13800138000");
+        wechat.invalidateAccessTokens(APPID);
+    }
+
+    @Test
+    void phoneNumberWhenTheTokenIsRefusedThenARefusalNotAnError() {
+        TokenReply<PhoneNumber> reply = client.phoneNumber(APPID, "never_issued_token", "any")
+                .block(Duration.ofSeconds(5));
+
+        assertThat(reply.tokenRefused()).isTrue();
+        assertThat(wechat.refusedAccessTokens()).isEqualTo(1);
+    }
+
+    @Test
+    void phoneNumberWhenNothingListensThenWechatUnavailableWithoutTheToken() {
+        WechatClient nowhere = clientFor(URI.create("http://127.0.0.1:" + FreePort.next()));
+
+        StepVerifier.create(nowhere.phoneNumber(APPID, "secret_access_token_value", "c"))
+                .expectErrorSatisfies(failure -> {
+                    assertThat(((GatewayErrorException) failure).error()).isEqualTo(GatewayError.WECHAT_UNAVAILABLE);
+                    for (Throwable t = failure; t != null; t = t.getCause()) {
+                        assertThat(t.toString()).doesNotContain("secret_access_token_value");
+                    }
+                })
+                .verify(Duration.ofSeconds(5));
+    }
+
     // --- helpers ---
 
-    private static GatewayErrorException expectError(Mono<WechatIdentity> call, GatewayError expected) {
+    private static <T> GatewayErrorException expectError(Mono<T> call, GatewayError expected) {
         GatewayErrorException[] seen = new GatewayErrorException[1];
         StepVerifier.create(call)
                 .expectErrorSatisfies(failure -> {
