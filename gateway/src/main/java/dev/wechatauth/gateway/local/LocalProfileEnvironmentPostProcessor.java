@@ -41,7 +41,7 @@ public class LocalProfileEnvironmentPostProcessor implements EnvironmentPostProc
             return;
         }
         LocalRedis redis = new LocalRedis();
-        LocalWechatSandbox wechat = new LocalWechatSandbox();
+        LocalWechatSandbox wechat = new LocalWechatSandbox(SANDBOX_APPID);
         environment.getPropertySources().addFirst(new MapPropertySource(LocalProfileEnvironmentPostProcessor.class.getName(),
                 Map.of("spring.data.redis.url", redis.url(),
                         "wechat.auth.api-base-url", wechat.baseUrl(),
@@ -53,12 +53,13 @@ public class LocalProfileEnvironmentPostProcessor implements EnvironmentPostProc
 
                 ************************************************************************************
                 *  LOCAL PROFILE: logins are NOT checked with WeChat. Any code logs in, as a user  *
-                *  derived from the code, through an in-process WeChat sandbox; sessions live in   *
-                *  an embedded Redis that forgets everything at exit. Never use this profile for   *
-                *  real users.                                                                     *
+                *  derived from the code, through an in-process WeChat sandbox; any phone code     *
+                *  gives a fake number; sessions live in an embedded Redis that forgets everything *
+                *  at exit. Never use this profile for real users.                                 *
                 ************************************************************************************
-                  embedded Redis: %s   WeChat sandbox: %s   mini-program: %s""".formatted(
-                redis.url(), wechat.baseUrl(), SANDBOX_APPID));
+                  embedded Redis: %s   WeChat sandbox: %s   mini-program: %s
+                  encryptedData for a decrypt route: curl -s -X POST '%s/sandbox/encrypt?code=<login code>' -d '{"any":"json"}'""".formatted(
+                redis.url(), wechat.baseUrl(), SANDBOX_APPID, wechat.baseUrl()));
     }
 
     private static synchronized void stop(LocalRedis redis, LocalWechatSandbox wechat) {
