@@ -36,6 +36,12 @@ import tools.jackson.databind.json.JsonMapper;
  *                                     it outlives every session it lists
  * </pre>
  * Keys of one user share no hash slot with their sessions; no command here spans two keys.
+ * <p>
+ * The other keys under the namespace belong to other features: {@code {ns}:login-limit:{address}}
+ * ({@code LoginRateLimiter}), {@code {ns}:login-code:{id}} ({@code DuplicateLoginWindow}), the channel
+ * {@code {ns}:invalidations} ({@link SessionInvalidations}), and each mini-program's access_token
+ * {@code {ns}:access-token:{appid}} with its refresh lock {@code {ns}:access-token-lock:{appid}}
+ * ({@code AccessTokens}, whose Javadoc gives their schema).
  */
 public class RedisSessionStore implements SessionStore {
 

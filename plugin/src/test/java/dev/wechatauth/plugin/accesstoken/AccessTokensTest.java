@@ -85,8 +85,10 @@ class AccessTokensTest {
 
     @Test
     void fiftyConcurrentPhoneCallsOnTwoInstancesFetchTheAccessTokenOncePerExpiry() {
+        // as WeChat does in a token's last minutes, the stand-in hands out a new token in its last second: a manager
+        // that asks once the token left Redis gets a new one, not the old one with a second left
         wechat.accessTokenLifetime(Duration.ofSeconds(3));
-        wechat.accessTokenRenewWithin(Duration.ZERO);
+        wechat.accessTokenRenewWithin(Duration.ofSeconds(1));
         PhoneNumbers instanceA = phoneNumbers(manager(Duration.ofMillis(1)));
         PhoneNumbers instanceB = phoneNumbers(manager(Duration.ofMillis(1)));
 
@@ -162,17 +164,17 @@ class AccessTokensTest {
 
     @Test
     void aTokenDueForRefreshIsStillUsedWhileOneInstanceRefreshesItInTheBackground() {
-        wechat.accessTokenLifetime(Duration.ofSeconds(4));
-        AccessTokens instanceA = manager(Duration.ofSeconds(3));
-        AccessTokens instanceB = manager(Duration.ofSeconds(3));
+        wechat.accessTokenLifetime(Duration.ofSeconds(12));
+        AccessTokens instanceA = manager(Duration.ofSeconds(10));
+        AccessTokens instanceB = manager(Duration.ofSeconds(10));
         String first = instanceA.token(APP).block(GENEROUS);
         assertThat(instanceB.token(APP).block(GENEROUS)).isEqualTo(first);
         // the refresh takes a while, so that both instances notice the due token before it is replaced
-        wechat.scriptStableToken(Reply.delayed(Duration.ofMillis(700), Reply.body(
-                "{\"access_token\":\"the_refreshed_token\",\"expires_in\":4}")));
+        wechat.scriptStableToken(Reply.delayed(Duration.ofMillis(1500), Reply.body(
+                "{\"access_token\":\"the_refreshed_token\",\"expires_in\":12}")));
 
-        // after a second, less than 3 s are left: due, not expired
-        await().pollDelay(Duration.ofMillis(1100)).atMost(GENEROUS).until(() -> true);
+        // after two seconds, less than 10 s are left: due, not expired
+        await().pollDelay(Duration.ofMillis(2200)).atMost(GENEROUS).until(() -> true);
         Set<String> seen = ConcurrentHashMap.newKeySet();
         seen.add(instanceA.token(APP).block(GENEROUS));
         seen.add(instanceB.token(APP).block(GENEROUS));
@@ -188,13 +190,14 @@ class AccessTokensTest {
 
     @Test
     void whenWechatHandsTheSameTokenBackTheNextRefreshWaitsHalfOfWhatIsLeft() {
-        wechat.accessTokenLifetime(Duration.ofSeconds(8));
+        wechat.accessTokenLifetime(Duration.ofSeconds(20));
         wechat.accessTokenRenewWithin(Duration.ZERO);
-        AccessTokens tokens = manager(Duration.ofSeconds(7));
+        AccessTokens tokens = manager(Duration.ofSeconds(18));
         String first = tokens.token(APP).block(GENEROUS);
 
-        // due at once (7 s ahead of an 8 s life): one background refresh gets the same token back
-        await().pollDelay(Duration.ofMillis(1100)).atMost(GENEROUS).until(() -> true);
+        // due after 2 s (18 s ahead of a 20 s life): one background refresh gets the same token back, with about 18 s
+        // left, so the next refresh is due about 9 s later
+        await().pollDelay(Duration.ofMillis(2200)).atMost(GENEROUS).until(() -> true);
         assertThat(tokens.token(APP).block(GENEROUS)).isEqualTo(first);
         await().atMost(GENEROUS).until(() -> wechat.stableTokenCalls() == 2);
         for (int i = 0; i < 20; i++) {

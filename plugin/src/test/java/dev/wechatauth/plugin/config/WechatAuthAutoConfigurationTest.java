@@ -7,7 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.wechatauth.plugin.error.JsonErrorWebExceptionHandler;
+import dev.wechatauth.plugin.accesstoken.AccessTokens;
+import dev.wechatauth.plugin.decrypt.DecryptRoute;
 import dev.wechatauth.plugin.endpoints.SessionEndpoints;
+import dev.wechatauth.plugin.identity.RequiredSession;
+import dev.wechatauth.plugin.logging.SecretLogGuardRegistration;
+import dev.wechatauth.plugin.phone.PhoneNumbers;
+import dev.wechatauth.plugin.phone.PhoneRoute;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.login.LoginRoute;
 import dev.wechatauth.plugin.login.DuplicateLoginWindow;
@@ -100,6 +106,13 @@ class WechatAuthAutoConfigurationTest {
                 assertThat(context.getBean(SessionStore.class)).isInstanceOf(CachedSessionStore.class);
                 assertThat(context).hasSingleBean(WechatCallGuard.class);
                 assertThat(context).hasSingleBean(DuplicateLoginWindow.class);
+                assertThat(context).hasSingleBean(PhoneRoute.class);
+                assertThat(context).hasSingleBean(DecryptRoute.class);
+                assertThat(context).hasSingleBean(AccessTokens.class);
+                assertThat(context).hasSingleBean(PhoneNumbers.class);
+                assertThat(context).hasSingleBean(RequiredSession.class);
+                assertThat(context).hasSingleBean(SecretLogGuardRegistration.class);
+                assertThat(context.getBean(SecretLogGuardRegistration.class).isActive()).isTrue();
                 assertThat(context.getBeansOfType(GlobalFilter.class).values())
                         .hasAtLeastOneElementOfType(RoutePolicyFilter.class);
                 assertThat(context.getBeansOfType(WebFilter.class).values())
