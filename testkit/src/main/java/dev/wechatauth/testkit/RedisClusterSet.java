@@ -127,28 +127,27 @@ public final class RedisClusterSet implements AutoCloseable {
         for (RedisNode node : nodes.subList(1, nodes.size())) {
             Resp.command(first, "CLUSTER", "MEET", "127.0.0.1", Integer.toString(node.port()));
         }
-        Poll.until(START_TIMEOUT, "every node to know the other five", () -> {
+        RedisNode.waitUntil("every node to know the other five", START_TIMEOUT, () -> {
             for (RedisNode node : nodes) {
                 List<String> lines = clusterNodes(node.port());
                 if (lines.size() != nodes.size()
                         || lines.stream().anyMatch(line -> line.contains("handshake") || line.contains("noaddr"))) {
-                    throw new Poll.NotYet(node + " knows " + lines);
+                    throw new AssertionError(node + " knows " + lines);
                 }
             }
-            return Boolean.TRUE;
         });
         for (int r = 0; r < PRIMARIES; r++) {
             Resp.command(nodes.get(PRIMARIES + r).port(), "CLUSTER", "REPLICATE", ids.get(r));
         }
-        Poll.until(START_TIMEOUT, "cluster_state:ok and a synced replica for every primary", this::formed);
+        RedisNode.waitUntil("cluster_state:ok and a synced replica for every primary", START_TIMEOUT, this::formed);
     }
 
-    private Boolean formed() {
+    private void formed() {
         for (RedisNode node : nodes) {
             String info = Resp.string(node.port(), "CLUSTER", "INFO");
             if (!info.contains("cluster_state:ok") || !info.contains("cluster_known_nodes:" + nodes.size())
                     || !info.contains("cluster_size:" + PRIMARIES)) {
-                throw new Poll.NotYet(node + " says " + info.replace("\r\n", " "));
+                throw new AssertionError(node + " says " + info.replace("\r\n", " "));
             }
             List<String> lines = clusterNodes(node.port());
             for (int r = 0; r < PRIMARIES; r++) {
@@ -157,25 +156,24 @@ public final class RedisClusterSet implements AutoCloseable {
                 boolean attached = lines.stream().map(line -> line.split(" "))
                         .anyMatch(f -> f[0].equals(replicaId) && f[2].contains("slave") && f[3].equals(primaryId));
                 if (!attached) {
-                    throw new Poll.NotYet(node + " does not see " + nodes.get(PRIMARIES + r) + " replicating "
+                    throw new AssertionError(node + " does not see " + nodes.get(PRIMARIES + r) + " replicating "
                             + nodes.get(r) + ": " + lines);
                 }
             }
         }
         for (RedisNode replica : nodes.subList(PRIMARIES, nodes.size())) {
             if (!Resp.string(replica.port(), "INFO", "replication").contains("master_link_status:up")) {
-                throw new Poll.NotYet(replica + " has not synced with its primary yet");
+                throw new AssertionError(replica + " has not synced with its primary yet");
             }
         }
         // Redis 7 lists a replica in CLUSTER SLOTS only once every node has heard it is online: clients read this
         for (RedisNode node : nodes) {
             for (Object range : (List<?>) Resp.command(node.port(), "CLUSTER", "SLOTS")) {
                 if (((List<?>) range).size() < 4) {
-                    throw new Poll.NotYet(node + " lists no replica in CLUSTER SLOTS for " + range);
+                    throw new AssertionError(node + " lists no replica in CLUSTER SLOTS for " + range);
                 }
             }
         }
-        return Boolean.TRUE;
     }
 
     /** All six nodes as {@code 127.0.0.1:PORT} (killed ones included), for {@code spring.data.redis.cluster.nodes}. */
@@ -232,7 +230,8 @@ public final class RedisClusterSet implements AutoCloseable {
         }
         int old = failedPrimaryPort;
         int slot = (int) failedSlot;
-        Poll.until(max, "a replica to take over slot " + slot + " from port " + old + " with cluster_state:ok", () -> {
+        String what = "a replica to take over slot " + slot + " from port " + old + " with cluster_state:ok";
+        RedisNode.waitUntil(what, max, () -> {
             Set<Integer> named = new LinkedHashSet<>();
             for (RedisNode node : nodes) {
                 if (!node.isAlive()) {
@@ -240,19 +239,18 @@ public final class RedisClusterSet implements AutoCloseable {
                 }
                 String info = Resp.string(node.port(), "CLUSTER", "INFO");
                 if (!info.contains("cluster_state:ok")) {
-                    throw new Poll.NotYet(node + " says cluster_state:fail");
+                    throw new AssertionError(node + " says cluster_state:fail");
                 }
                 named.add(primaryPortForSlot(node.port(), slot));
             }
             int candidate = named.iterator().next();
             if (named.size() != 1 || candidate == old) {
-                throw new Poll.NotYet("the nodes name " + named + " as the primary for slot " + slot);
+                throw new AssertionError("the nodes name " + named + " as the primary for slot " + slot);
             }
             Object role = Resp.command(candidate, "ROLE");
             if (!(role instanceof List<?> parts) || !"master".equals(parts.get(0))) {
-                throw new Poll.NotYet("port " + candidate + " has role " + role);
+                throw new AssertionError("port " + candidate + " has role " + role);
             }
-            return Boolean.TRUE;
         });
         Duration took = Duration.ofNanos(System.nanoTime() - failedAtNanos);
         failedPrimaryPort = -1;
