@@ -1,10 +1,8 @@
 package dev.wechatauth.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -64,25 +62,10 @@ public final class RedisClusterSet implements AutoCloseable {
      * three primaries with one synced replica each. Throws {@link IllegalStateException} (having cleaned up) if not.
      */
     public static RedisClusterSet start() {
-        Path root;
-        try {
-            root = RedisNode.deleteAtExit(Files.createTempDirectory("redis-cluster-set-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no temp directory for the cluster", e);
-        }
-        RedisClusterSet set = new RedisClusterSet(root);
-        try {
+        return RedisNode.started(new RedisClusterSet(RedisNode.tempDirectory("redis-cluster-set-")), set -> {
             set.startProcesses();
             set.form();
-            return set;
-        } catch (RuntimeException | Error e) {
-            try {
-                set.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        });
     }
 
     private void startProcesses() {
@@ -261,22 +244,7 @@ public final class RedisClusterSet implements AutoCloseable {
     /** Kills every node and deletes the temp directory. */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (RedisNode node : nodes) {
-            try {
-                node.kill();
-            } catch (RuntimeException e) {
-                failure = add(failure, e);
-            }
-        }
-        try {
-            RedisNode.deleteDirectory(root);
-        } catch (IOException | UncheckedIOException e) {
-            failure = add(failure, new IllegalStateException("could not delete " + root, e));
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.killAll(nodes, root);
     }
 
     /** The temp directory holding every node's config, nodes.conf and log. */
@@ -331,13 +299,5 @@ public final class RedisClusterSet implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static RuntimeException add(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
@@ -237,6 +238,51 @@ final class RedisNode implements AutoCloseable {
             binary = RedisProcess.executable().get();
         }
         return binary;
+    }
+
+    /** A new temporary directory for a set of nodes, deleted at JVM exit unless {@link #killAll} deleted it before. */
+    static Path tempDirectory(String prefix) {
+        try {
+            return deleteAtExit(Files.createTempDirectory(prefix));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no temp directory for " + prefix, e);
+        }
+    }
+
+    /** Runs {@code start} on a new set; if it fails, closes the set (what it started) and rethrows. */
+    static <T extends AutoCloseable> T started(T set, Consumer<T> start) {
+        try {
+            start.accept(set);
+            return set;
+        } catch (RuntimeException | Error e) {
+            try {
+                set.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Kills {@code nodes} in that order, then deletes {@code root}; throws the first failure, the others suppressed. */
+    static void killAll(List<RedisNode> nodes, Path root) {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (RedisNode node : nodes) {
+            try {
+                node.kill();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        try {
+            deleteDirectory(root);
+        } catch (IOException | UncheckedIOException e) {
+            failures.add(new IllegalStateException("could not delete " + root, e));
+        }
+        if (!failures.isEmpty()) {
+            failures.subList(1, failures.size()).forEach(failures.get(0)::addSuppressed);
+            throw failures.get(0);
+        }
     }
 
     /** Has {@code directory} deleted at JVM exit unless {@link #deleteDirectory} deleted it before. */

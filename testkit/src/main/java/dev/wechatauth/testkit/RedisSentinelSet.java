@@ -1,8 +1,5 @@
 package dev.wechatauth.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -62,24 +59,8 @@ public final class RedisSentinelSet implements AutoCloseable {
 
     /** Starts primary, replica and sentinels; throws {@link IllegalStateException} (having cleaned up) if it cannot. */
     public static RedisSentinelSet start() {
-        Path root;
-        try {
-            root = RedisNode.deleteAtExit(Files.createTempDirectory("redis-sentinel-set-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no temp directory for the sentinel set", e);
-        }
-        RedisSentinelSet set = new RedisSentinelSet(root);
-        try {
-            set.startProcesses();
-            return set;
-        } catch (RuntimeException | Error e) {
-            try {
-                set.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return RedisNode.started(new RedisSentinelSet(RedisNode.tempDirectory("redis-sentinel-set-")),
+                RedisSentinelSet::startProcesses);
     }
 
     private void startProcesses() {
@@ -260,24 +241,9 @@ public final class RedisSentinelSet implements AutoCloseable {
     /** Kills every process (sentinels first) and deletes the temp directory. */
     @Override
     public void close() {
-        RuntimeException failure = null;
         List<RedisNode> all = new ArrayList<>(sentinels);
         all.addAll(dataNodes.values());
-        for (RedisNode node : all) {
-            try {
-                node.kill();
-            } catch (RuntimeException e) {
-                failure = add(failure, e);
-            }
-        }
-        try {
-            RedisNode.deleteDirectory(root);
-        } catch (IOException | UncheckedIOException e) {
-            failure = add(failure, new IllegalStateException("could not delete " + root, e));
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.killAll(all, root);
     }
 
     /** The temp directory holding every process's config, data and log. */
@@ -290,14 +256,6 @@ public final class RedisSentinelSet implements AutoCloseable {
         List<RedisNode> all = new ArrayList<>(dataNodes.values());
         all.addAll(sentinels);
         return all;
-    }
-
-    private static RuntimeException add(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 
     private static int masterPort(Object reply) {

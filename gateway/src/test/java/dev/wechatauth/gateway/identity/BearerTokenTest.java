@@ -13,9 +13,7 @@ import java.nio.charset.StandardCharsets;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
-import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.testkit.EchoDownstream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,15 +25,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is ignored. Written by hand, so that the header lines reach the gateway exactly as sent.
  */
 class BearerTokenTest extends OnTheSharedGateway {
-
-    private static WechatUser user;
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        user = backends.newUser();
-        token = gateway.tokenFor(user);
-    }
 
     @ParameterizedTest(name = "the scheme written {0} is read as Bearer")
     @ValueSource(strings = {"Bearer", "bearer", "BEARER", "bEaReR", "bEARER"})

@@ -19,9 +19,7 @@ import java.util.Locale;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
-import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.testkit.EchoDownstream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,15 +33,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IdentityHeaderTricksTest extends OnTheSharedGateway {
 
     private static final String SPOOF = "spoofed-by-client";
-
-    private static WechatUser user;
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        user = backends.newUser();
-        token = gateway.tokenFor(user);
-    }
 
     @Test
     void identityHeaderInAnotherLetterCaseIsReplacedByTheGatewaysOwn() {

@@ -12,9 +12,7 @@ import java.util.stream.Stream;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
-import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.testkit.EchoDownstream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,9 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
 
     private static final String SPOOFED = "spoofed-by-client";
-
-    private static WechatUser user;
-    private static String token;
 
     /** Where the spoofed headers are sent, and whether the gateway sets an identity there. */
     enum Where {
@@ -75,12 +70,6 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
     static Stream<Arguments> everyRouteAndEverySpoofedHeader() {
         return Stream.of(Where.values()).flatMap(where -> spoofedHeaders().stream()
                 .map(names -> Arguments.of(String.join(" + ", names), where, names)));
-    }
-
-    @BeforeAll
-    static void logIn() {
-        user = backends.newUser();
-        token = gateway.tokenFor(user);
     }
 
     @ParameterizedTest(name = "{0} never reaches the service on a {1}")

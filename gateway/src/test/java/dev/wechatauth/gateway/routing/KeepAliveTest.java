@@ -11,7 +11,6 @@ import java.util.List;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Http;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,13 +23,6 @@ class KeepAliveTest extends OnTheSharedGateway {
 
     /** Far beyond any answer's time: a connection no longer read is a hang, which fails the test. */
     private static final Duration HUNG_AFTER = Duration.ofSeconds(10);
-
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        token = gateway.newToken();
-    }
 
     @Test
     void aRequestAfterAQueuedSynchronousAnswerIsServedOnTheSameConnection() throws IOException {

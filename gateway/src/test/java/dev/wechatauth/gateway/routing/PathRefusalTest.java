@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,13 +17,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code not_found}. Paths are written on the request line by hand, as no client library would send them.
  */
 class PathRefusalTest extends OnTheSharedGateway {
-
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        token = gateway.newToken();
-    }
 
     /**
      * The requests carry a valid token, so that a shape which slipped through to a {@code required} route would be

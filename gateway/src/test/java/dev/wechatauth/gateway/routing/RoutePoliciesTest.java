@@ -17,7 +17,6 @@ import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.testkit.EchoDownstream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,15 +27,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * by the service behind the gateway.
  */
 class RoutePoliciesTest extends OnTheSharedGateway {
-
-    private static WechatUser user;
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        user = backends.newUser();
-        token = gateway.tokenFor(user);
-    }
 
     // ---- required, and a route without metadata.auth ----
 

@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.wechatauth.gateway.rig.Backends;
-import dev.wechatauth.gateway.rig.Gateway;
 import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.RedisView;
 import dev.wechatauth.gateway.rig.Timing;
@@ -60,7 +58,7 @@ class ClusterTest extends SessionsAcrossInstances {
     private static final Duration AFTER_WINDOW = Duration.ofMillis(1000);
 
     private static RedisClusterSet redis;
-    private static Backends backends;
+    private static Instances instances;
     private static InProcessGateway a;
     private static InProcessGateway b;
 
@@ -75,37 +73,19 @@ class ClusterTest extends SessionsAcrossInstances {
         properties.put("spring.data.redis.cluster.nodes", String.join(",", redis.nodes()));
         properties.put("spring.data.redis.lettuce.cluster.refresh.adaptive", "true");
         properties.put("spring.data.redis.lettuce.cluster.refresh.period", "1s");
-        backends = Backends.onStore(properties);
-        a = launcher("A", backends).start();
-        b = launcher("B", backends).start();
+        instances = Instances.onStore(properties);
+        a = instances.a();
+        b = instances.b();
     }
 
     @Override
-    Gateway a() {
-        return a;
-    }
-
-    @Override
-    Gateway b() {
-        return b;
-    }
-
-    @Override
-    Backends backends() {
-        return backends;
+    Instances instances() {
+        return instances;
     }
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {a, b, backends, redis}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        Instances.closeQuietly(instances, redis);
     }
 
     @Test
@@ -203,7 +183,7 @@ class ClusterTest extends SessionsAcrossInstances {
     @Order(10)
     void killingThePrimaryOfASessionUnderSteadyTrafficCostsNo500sAndErrorsOnlyInItsWindow() {
         List<SlotRange> ranges = Slots.clusterSlots(redis.ports().get(0));
-        Traffic traffic = new Traffic(List.of(a, b), backends, 2, Duration.ofMillis(20)).start();
+        Traffic traffic = new Traffic(List.of(a, b), instances.backends(), 2, Duration.ofMillis(20)).start();
         long kill;
         long killed;
         long failoverDone;

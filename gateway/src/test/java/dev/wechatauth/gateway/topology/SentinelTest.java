@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.wechatauth.gateway.rig.Backends;
-import dev.wechatauth.gateway.rig.Gateway;
 import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.RedisView;
 import dev.wechatauth.gateway.rig.Timing;
@@ -47,46 +45,28 @@ class SentinelTest extends SessionsAcrossInstances {
     private static final Duration AFTER_WINDOW = Duration.ofMillis(1000);
 
     private static RedisSentinelSet redis;
-    private static Backends backends;
+    private static Instances instances;
     private static InProcessGateway a;
     private static InProcessGateway b;
 
     @BeforeAll
     static void startSentinelsAndTwoGateways() {
         redis = RedisSentinelSet.start();
-        backends = Backends.onStore(Map.of(
+        instances = Instances.onStore(Map.of(
                 "spring.data.redis.sentinel.master", redis.masterName(),
                 "spring.data.redis.sentinel.nodes", String.join(",", redis.sentinelNodes())));
-        a = launcher("A", backends).start();
-        b = launcher("B", backends).start();
+        a = instances.a();
+        b = instances.b();
     }
 
     @Override
-    Gateway a() {
-        return a;
-    }
-
-    @Override
-    Gateway b() {
-        return b;
-    }
-
-    @Override
-    Backends backends() {
-        return backends;
+    Instances instances() {
+        return instances;
     }
 
     @AfterAll
     static void stopEverything() {
-        for (AutoCloseable closeable : new AutoCloseable[] {a, b, backends, redis}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
+        Instances.closeQuietly(instances, redis);
     }
 
     @Test
@@ -145,7 +125,7 @@ class SentinelTest extends SessionsAcrossInstances {
     @Test
     @Order(5)
     void waitingForReplicasCanBeTurnedOff() {
-        try (InProcessGateway c = launcher("C", backends).with("wechat.auth.session.replica-acks=0").start()) {
+        try (InProcessGateway c = Instances.launcher("C", instances.backends()).with("wechat.auth.session.replica-acks=0").start()) {
             assertThat(c.context().getBean(SessionWriter.class)).isNotInstanceOf(ReplicatedSessionWriter.class);
             int primary = redis.currentPrimaryPort();
             long before = RedisView.waitCalls(primary);
@@ -158,7 +138,7 @@ class SentinelTest extends SessionsAcrossInstances {
     @Test
     @Order(10)
     void aFailoverUnderSteadyTrafficCostsNo500sErrorsOnlyInItsWindowAndNoSession() {
-        Traffic traffic = new Traffic(List.of(a, b), backends, 2, Duration.ofMillis(20)).start();
+        Traffic traffic = new Traffic(List.of(a, b), instances.backends(), 2, Duration.ofMillis(20)).start();
         long kill;
         long killed;
         long failoverDone;

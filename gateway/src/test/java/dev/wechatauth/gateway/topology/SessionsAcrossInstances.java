@@ -12,7 +12,6 @@ import java.time.Duration;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
-import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.Timing;
 import dev.wechatauth.gateway.rig.WechatUser;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,27 +22,27 @@ import org.junit.jupiter.api.Test;
  * docs/reference.md, Sessions in Redis: several gateway instances on one session store share every session, a code
  * sent again on another instance gets the same session, and a logout on one takes effect on every other within one
  * second (asserted with {@linkplain Timing#CI_MARGIN a margin} for a busy machine). Each topology (a standalone
- * Redis, Sentinel, Cluster) runs these tests on two gateways {@link #a()} and {@link #b()} of its own.
+ * Redis, Sentinel, Cluster) runs these tests on two gateways of its own, {@link #instances()}.
  */
 abstract class SessionsAcrossInstances {
 
     /** The contract's bound for a logout to reach every instance. */
     static final Duration LOGOUT_EVERYWHERE = Duration.ofSeconds(1);
 
-    /**
-     * A gateway of a topology test: WeChat calls bounded by 2 s rather than the rig's 1 s, so that steady traffic on a
-     * busy machine does not run into it, and the gateway's own log lines at INFO, not DEBUG, under that traffic.
-     */
-    static GatewayLauncher launcher(String name, Backends backends) {
-        return GatewayLauncher.on(backends).named(name)
-                .with("wechat.auth.timeout=2s", "logging.level.dev.wechatauth=INFO");
+    /** The two gateways and their backends. */
+    abstract Instances instances();
+
+    private Gateway a() {
+        return instances().a();
     }
 
-    abstract Gateway a();
+    private Gateway b() {
+        return instances().b();
+    }
 
-    abstract Gateway b();
-
-    abstract Backends backends();
+    private Backends backends() {
+        return instances().backends();
+    }
 
     @BeforeEach
     void forgetEarlierRequests() {

@@ -8,7 +8,6 @@ import java.time.Duration;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.Timing;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,13 +18,6 @@ class UpstreamFailuresTest extends OnTheSharedGateway {
 
     /** The response timeout of the shared gateway's {@code /api/slow/**} route. */
     private static final Duration ROUTE_TIMEOUT = Duration.ofMillis(500);
-
-    private static String token;
-
-    @BeforeAll
-    static void logIn() {
-        token = gateway.newToken();
-    }
 
     @Test
     void aServiceRefusingTheConnectionIs502UpstreamUnavailable() {
