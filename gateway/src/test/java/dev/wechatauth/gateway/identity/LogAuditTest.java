@@ -32,13 +32,13 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The threat of a log file as a leak (docs/reference.md, Login: the session_key never leaves the gateway, not in a
- * response, not in a log line; and some WeChat client libraries print the AppSecret in their DEBUG lines). An in-process gateway runs with every logger at
- * DEBUG, captured from the start of its application context until it has shut down, while a representative set of
- * requests goes through it: logins (both mini-programs, JSON and form, self-answering and forwarded, duplicates),
- * authenticated requests on every policy, logout, refused requests carrying a token, and WeChat failing in every
- * way. Every captured event (logger, message, arguments, throwable with causes and suppressed) is then searched for
- * the AppSecrets, every session_key the stand-in handed out and every token the gateway issued. Levels are restored
- * afterwards.
+ * response, not in a log line; and some WeChat client libraries print the AppSecret in their DEBUG lines). An
+ * in-process gateway runs with every logger at DEBUG, captured from the start of its application context until it has
+ * shut down, while a representative set of requests goes through it: logins (both mini-programs, JSON and form,
+ * self-answering and forwarded, duplicates), authenticated requests on every policy, logout, refused requests carrying
+ * a token, and WeChat failing in every way. Every captured event (logger, message, arguments, throwable with causes and
+ * suppressed) is then searched for the AppSecrets, every session_key the stand-in handed out and every token the
+ * gateway issued. Levels are restored afterwards.
  */
 class LogAuditTest {
 

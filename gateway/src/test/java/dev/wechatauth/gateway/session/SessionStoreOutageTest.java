@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/reference.md, Errors: Redis unavailable is 503 {@code session_store_unavailable} for a login and for a token to
  * check on a {@code required} or {@code optional} route, never a 401; routes that need no session keep working; the
- * gateway heals by itself when Redis is back. Its own gateway and Redis, which the tests stop, freeze and restart. The store timeout is 1 s (the default); an answer "at once" is held to it with
- * {@linkplain Timing#CI_MARGIN a margin}, which still tells it from a hanging request (the client waits 20 s).
+ * gateway heals by itself when Redis is back. Its own gateway and Redis, which the tests stop, freeze and restart. The
+ * store timeout is 1 s (the default); an answer "at once" is held to it with {@linkplain Timing#CI_MARGIN a margin},
+ * which still tells it from a hanging request (the client waits 20 s).
  */
 class SessionStoreOutageTest {
 

@@ -30,10 +30,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * docs/reference.md, Errors, the rows about WeChat's answers, and how WeChat's errcodes map to them (40029 and 40163:
- * the code is invalid or used; 45011: frequency limit; 40226: high-risk user; -1: busy). Its own gateway and stand-in, with {@code wechat.auth.timeout=1s} and the duplicate window off, so that a code sent twice reaches
- * WeChat twice. Each test starts with two successful logins so that the failures a test provokes never make up
- * half of the recent calls: the contract's fail-fast rule must not turn these answers into
- * {@code wechat_unavailable}.
+ * the code is invalid or used; 45011: frequency limit; 40226: high-risk user; -1: busy). Its own gateway and stand-in,
+ * with {@code wechat.auth.timeout=1s} and the duplicate window off, so that a code sent twice reaches WeChat twice.
+ * Each test starts with two successful logins so that the failures a test provokes never make up half of the recent
+ * calls: the contract's fail-fast rule must not turn these answers into {@code wechat_unavailable}.
  */
 class WechatFailuresTest {
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code invalid_token}, never a pass; two {@code Authorization} headers are {@code invalid_request}; the query string
  * is ignored. Written by hand, so that the header lines reach the gateway exactly as sent.
  */
-class BearerTokenTest extends OnTheSharedGateway {
+class BearerTokenParsingTest extends OnTheSharedGateway {
 
     @ParameterizedTest(name = "the scheme written {0} is read as Bearer")
     @ValueSource(strings = {"Bearer", "bearer", "BEARER", "bEaReR", "bEARER"})
