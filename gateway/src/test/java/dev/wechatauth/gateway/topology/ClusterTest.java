@@ -25,12 +25,11 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -57,54 +56,42 @@ class ClusterTest extends SessionsAcrossInstances {
     private static final Duration WARM_UP = Duration.ofMillis(1000);
     private static final Duration AFTER_WINDOW = Duration.ofMillis(1000);
 
-    private static RedisClusterSet redis;
-    private static Instances instances;
-    private static InProcessGateway a;
-    private static InProcessGateway b;
+    @RegisterExtension
+    static final OnAStore<RedisClusterSet> topology = new OnAStore<>(RedisClusterSet::start, redis -> Map.of(
+            "spring.data.redis.cluster.nodes", String.join(",", redis.nodes()),
+            "spring.data.redis.lettuce.cluster.refresh.adaptive", "true",
+            "spring.data.redis.lettuce.cluster.refresh.period", "1s"));
 
     /** Set by the failover test: the slots whose primary it killed, and the replica promoted in its place. */
     private static SlotRange killedRange;
     private static int promotedPort = -1;
 
-    @BeforeAll
-    static void startClusterAndTwoGateways() {
-        redis = RedisClusterSet.start();
-        Map<String, String> properties = new LinkedHashMap<>();
-        properties.put("spring.data.redis.cluster.nodes", String.join(",", redis.nodes()));
-        properties.put("spring.data.redis.lettuce.cluster.refresh.adaptive", "true");
-        properties.put("spring.data.redis.lettuce.cluster.refresh.period", "1s");
-        instances = Instances.onStore(properties);
-        a = instances.a();
-        b = instances.b();
-    }
-
     @Override
     Instances instances() {
-        return instances;
+        return topology.instances();
     }
 
-    @AfterAll
-    static void stopEverything() {
-        Instances.closeQuietly(instances, redis);
+    private static RedisClusterSet redis() {
+        return topology.store();
     }
 
     @Test
     @Order(1)
     void clusterPropertiesAloneConfigureTheStoreAndWinOverTheShippedUrl() {
-        assertThat(a.context().getEnvironment().getProperty("spring.data.redis.url"))
+        assertThat(a().context().getEnvironment().getProperty("spring.data.redis.url"))
                 .as("the url application.yml ships").isNotBlank();
-        RedisClusterConfiguration cluster = Lettuce.connectionFactory(a).getClusterConfiguration();
+        RedisClusterConfiguration cluster = Lettuce.connectionFactory(a()).getClusterConfiguration();
         assertThat(cluster).as("the connection factory's Cluster configuration").isNotNull();
         assertThat(cluster.getClusterNodes()).extracting(RedisNode::getPort)
-                .containsExactlyInAnyOrderElementsOf(redis.ports());
-        assertThat(Lettuce.connectionFactory(a).getSentinelConfiguration()).isNull();
-        assertThat(Lettuce.client(a)).isInstanceOf(RedisClusterClient.class);
+                .containsExactlyInAnyOrderElementsOf(redis().ports());
+        assertThat(Lettuce.connectionFactory(a()).getSentinelConfiguration()).isNull();
+        assertThat(Lettuce.client(a())).isInstanceOf(RedisClusterClient.class);
 
-        String token = a.newToken();
+        String token = a().newToken();
         String key = RedisView.sessionKey(token);
         // a node's CLUSTER SLOTS may list a replica a moment after the cluster formed (gossip): wait for it
         SlotRange range = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-                .until(() -> Slots.rangeOf(Slots.clusterSlots(redis.ports().get(0)),
+                .until(() -> Slots.rangeOf(Slots.clusterSlots(redis().ports().get(0)),
                         Slots.ofSession(token)), slots -> !slots.replicas().isEmpty());
         assertThat(RedisView.get(range.primary(), key, false)).as("the session on its slot's primary").isNotNull();
         assertThat(range.replicas()).hasSize(1);
@@ -116,7 +103,7 @@ class ClusterTest extends SessionsAcrossInstances {
     @Test
     @Order(2)
     void theLettuceOptionsReachTheClusterClientAndItsConnections() throws Exception {
-        for (InProcessGateway gateway : List.of(a, b)) {
+        for (InProcessGateway gateway : List.of(a(), b())) {
             LettuceConnectionFactory factory = Lettuce.connectionFactory(gateway);
             RedisClusterClient client = (RedisClusterClient) Lettuce.client(gateway);
             assertThat(factory.getClientConfiguration().getCommandTimeout()).as("command timeout")
@@ -156,15 +143,15 @@ class ClusterTest extends SessionsAcrossInstances {
     @Test
     @Order(5)
     void eachNewSessionIsFollowedByWaitForOneReplicaOnThePrimaryOfItsSlot() {
-        List<SlotRange> ranges = Slots.clusterSlots(redis.ports().get(0));
+        List<SlotRange> ranges = Slots.clusterSlots(redis().ports().get(0));
         Map<Integer, Long> before = new LinkedHashMap<>();
         for (SlotRange range : ranges) {
             before.put(range.primary(), RedisView.waitCalls(range.primary()));
         }
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            tokens.add(a.newToken());
-            tokens.add(b.newToken());
+            tokens.add(a().newToken());
+            tokens.add(b().newToken());
         }
         Map<Integer, Long> expected = new LinkedHashMap<>();
         before.keySet().forEach(port -> expected.put(port, 0L));
@@ -182,8 +169,8 @@ class ClusterTest extends SessionsAcrossInstances {
     @Test
     @Order(10)
     void killingThePrimaryOfASessionUnderSteadyTrafficCostsNo500sAndErrorsOnlyInItsWindow() {
-        List<SlotRange> ranges = Slots.clusterSlots(redis.ports().get(0));
-        Traffic traffic = new Traffic(List.of(a, b), instances.backends(), 2, Duration.ofMillis(20)).start();
+        List<SlotRange> ranges = Slots.clusterSlots(redis().ports().get(0));
+        Traffic traffic = new Traffic(List.of(a(), b()), backends(), 2, Duration.ofMillis(20)).start();
         long kill;
         long killed;
         long failoverDone;
@@ -195,7 +182,7 @@ class ClusterTest extends SessionsAcrossInstances {
             // a session made a moment before the kill on each gateway, both in the slots of the primary to be killed:
             // logins on A and B at once, until a pair lands in the same slot range
             for (int attempt = 0; attempt < 30 && lastMoment.isEmpty(); attempt++) {
-                List<Issued> pair = Traffic.loginsAtOnce(List.of(a, b));
+                List<Issued> pair = Traffic.loginsAtOnce(List.of(a(), b()));
                 SlotRange onA = Slots.rangeOf(ranges, Slots.ofSession(pair.get(0).token()));
                 SlotRange onB = Slots.rangeOf(ranges, Slots.ofSession(pair.get(1).token()));
                 if (onA.equals(onB)) {
@@ -208,12 +195,12 @@ class ClusterTest extends SessionsAcrossInstances {
             Issued first = lastMoment.get(0);
             target = Slots.rangeOf(ranges, Slots.ofSession(first.token()));
             kill = System.nanoTime();
-            redis.killPrimaryOf(RedisView.sessionKey(first.token()));
+            redis().killPrimaryOf(RedisView.sessionKey(first.token()));
             killed = System.nanoTime();
-            redis.awaitFailover(Duration.ofSeconds(20));
+            redis().awaitFailover(Duration.ofSeconds(20));
             failoverDone = System.nanoTime();
             killedRange = target;
-            promotedPort = redis.primaryPortForKey(RedisView.sessionKey(first.token()));
+            promotedPort = redis().primaryPortForKey(RedisView.sessionKey(first.token()));
             int slot = target.from();
             // when each gateway's Lettuce client learns the new topology (periodic or adaptive refresh)
             long deadline = failoverDone + ALLOWED_RECONNECTION_MARGIN.plus(AFTER_WINDOW).toNanos();
@@ -222,7 +209,7 @@ class ClusterTest extends SessionsAcrossInstances {
                         .atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
                         .pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
                         .until(() -> {
-                            for (InProcessGateway gateway : List.of(a, b)) {
+                            for (InProcessGateway gateway : List.of(a(), b())) {
                                 if (!partitionsUpdated.containsKey(gateway.name())
                                         && primaryPortSeenBy(gateway, slot) == promotedPort) {
                                     partitionsUpdated.put(gateway.name(), System.nanoTime());
@@ -244,7 +231,7 @@ class ClusterTest extends SessionsAcrossInstances {
 
         SlotRange killedSlots = target;
         List<Traffic.Call> calls = traffic.calls();
-        List<Failover.Check> checks = Failover.check(traffic.issued(), List.of(a, b));
+        List<Failover.Check> checks = Failover.check(traffic.issued(), List.of(a(), b()));
         Failover failover = new Failover(calls, kill, killed, failoverDone,
                 ALLOWED_RECONNECTION_MARGIN, checks, call -> call.kind() == Traffic.Kind.AUTH
                         && killedSlots.holds(Slots.ofSession(call.token())));
@@ -262,7 +249,7 @@ class ClusterTest extends SessionsAcrossInstances {
                 .stream().map(s -> Failover.ms(kill - s.answered()) + " ms (" + s.gateway() + ")").toList()
                 .toString());
         Map<String, String> refreshed = new LinkedHashMap<>();
-        for (InProcessGateway gateway : List.of(a, b)) {
+        for (InProcessGateway gateway : List.of(a(), b())) {
             Long at = partitionsUpdated.get(gateway.name());
             refreshed.put(gateway.name(), at == null ? "not seen" : String.format("%+d ms after failover complete",
                     Failover.ms(at - failoverDone)));
@@ -275,8 +262,8 @@ class ClusterTest extends SessionsAcrossInstances {
                         + "cluster-node-timeout 1000 ms), 2 gateways × 2 clients", extra.toString()));
 
         SoftAssertions soft = new SoftAssertions();
-        failover.assertErrorsOnlyInsideTheWindow(soft, List.of(a, b));
-        for (InProcessGateway gateway : List.of(a, b)) {
+        failover.assertErrorsOnlyInsideTheWindow(soft, List.of(a(), b()));
+        for (InProcessGateway gateway : List.of(a(), b())) {
             soft.assertThat(partitionsUpdated).as("%s's topology names the promoted replica within the window",
                     gateway.name()).containsKey(gateway.name());
         }
@@ -290,11 +277,11 @@ class ClusterTest extends SessionsAcrossInstances {
     @Order(11)
     void afterTheFailoverBothGatewaysWriteAndReadTheKilledSlotsOnThePromotedReplicaWithoutARestart() {
         assertThat(promotedPort).as("the failover test promoted a replica").isPositive();
-        for (InProcessGateway gateway : List.of(a, b)) {
+        for (InProcessGateway gateway : List.of(a(), b())) {
             assertThat(primaryPortSeenBy(gateway, killedRange.from())).as("%s's topology for the killed slots",
                     gateway.name()).isEqualTo(promotedPort);
         }
-        for (InProcessGateway gateway : List.of(a, b)) {
+        for (InProcessGateway gateway : List.of(a(), b())) {
             String token = null;
             for (int attempt = 0; attempt < 40 && token == null; attempt++) {
                 String candidate = gateway.newToken();
@@ -305,7 +292,7 @@ class ClusterTest extends SessionsAcrossInstances {
             assertThat(token).as("a session of %s in the killed slots", gateway.name()).isNotNull();
             assertThat(RedisView.get(promotedPort, RedisView.sessionKey(token), false))
                     .as("the new session on the promoted replica").isNotNull();
-            for (InProcessGateway other : List.of(a, b)) {
+            for (InProcessGateway other : List.of(a(), b())) {
                 assertThat(other.withToken(token).status()).as("%s's new session on %s", gateway.name(), other.name())
                         .isEqualTo(200);
             }

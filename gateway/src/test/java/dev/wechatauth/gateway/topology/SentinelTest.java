@@ -17,12 +17,11 @@ import dev.wechatauth.testkit.RedisSentinelSet;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.data.redis.connection.RedisNode;
 import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 
@@ -44,80 +43,69 @@ class SentinelTest extends SessionsAcrossInstances {
     private static final Duration WARM_UP = Duration.ofMillis(1000);
     private static final Duration AFTER_WINDOW = Duration.ofMillis(1000);
 
-    private static RedisSentinelSet redis;
-    private static Instances instances;
-    private static InProcessGateway a;
-    private static InProcessGateway b;
-
-    @BeforeAll
-    static void startSentinelsAndTwoGateways() {
-        redis = RedisSentinelSet.start();
-        instances = Instances.onStore(Map.of(
-                "spring.data.redis.sentinel.master", redis.masterName(),
-                "spring.data.redis.sentinel.nodes", String.join(",", redis.sentinelNodes())));
-        a = instances.a();
-        b = instances.b();
-    }
+    @RegisterExtension
+    static final OnAStore<RedisSentinelSet> topology = new OnAStore<>(RedisSentinelSet::start, redis -> Map.of(
+            "spring.data.redis.sentinel.master", redis.masterName(),
+            "spring.data.redis.sentinel.nodes", String.join(",", redis.sentinelNodes())));
 
     @Override
     Instances instances() {
-        return instances;
+        return topology.instances();
     }
 
-    @AfterAll
-    static void stopEverything() {
-        Instances.closeQuietly(instances, redis);
+    private static RedisSentinelSet redis() {
+        return topology.store();
     }
 
     @Test
     @Order(1)
     void sentinelPropertiesAloneConfigureTheStoreWinOverTheShippedUrlAndGetTheLettuceOptions() {
         // application.yml ships spring.data.redis.url; the sentinel properties must win over it
-        assertThat(a.context().getEnvironment().getProperty("spring.data.redis.url"))
+        assertThat(a().context().getEnvironment().getProperty("spring.data.redis.url"))
                 .as("the url application.yml ships").isNotBlank();
-        RedisSentinelConfiguration sentinel = Lettuce.connectionFactory(a).getSentinelConfiguration();
+        RedisSentinelConfiguration sentinel = Lettuce.connectionFactory(a()).getSentinelConfiguration();
         assertThat(sentinel).as("the connection factory's Sentinel configuration").isNotNull();
         assertThat(sentinel.getMaster().getName()).isEqualTo(RedisSentinelSet.MASTER_NAME);
         assertThat(sentinel.getSentinels()).extracting(RedisNode::getPort)
-                .containsExactlyInAnyOrderElementsOf(redis.sentinelPorts());
-        assertThat(Lettuce.connectionFactory(a).getClusterConfiguration()).isNull();
-        assertThat(Lettuce.client(a)).isInstanceOf(RedisClient.class);
+                .containsExactlyInAnyOrderElementsOf(redis().sentinelPorts());
+        assertThat(Lettuce.connectionFactory(a()).getClusterConfiguration()).isNull();
+        assertThat(Lettuce.client(a())).isInstanceOf(RedisClient.class);
         // keep-alive and bounded timeouts reach the Sentinel client as well
-        ClientOptions options = Lettuce.client(a).getOptions();
+        ClientOptions options = Lettuce.client(a()).getOptions();
         assertThat(options.getSocketOptions().isKeepAlive()).as("TCP keep-alive").isTrue();
         assertThat(options.getSocketOptions().getConnectTimeout()).as("connect timeout")
                 .isEqualTo(Duration.ofSeconds(1));
         assertThat(options.getTimeoutOptions().isTimeoutCommands()).as("command timeouts").isTrue();
         assertThat(options.getDisconnectedBehavior()).isEqualTo(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
-        assertThat(Lettuce.connectionFactory(a).getClientConfiguration().getCommandTimeout()).as("command timeout")
+        assertThat(Lettuce.connectionFactory(a()).getClientConfiguration().getCommandTimeout()).as("command timeout")
                 .isEqualTo(Duration.ofSeconds(1));
 
-        String token = a.newToken();
+        String token = a().newToken();
         String key = RedisView.sessionKey(token);
-        assertThat(RedisView.get(redis.currentPrimaryPort(), key, false))
+        assertThat(RedisView.get(redis().currentPrimaryPort(), key, false))
                 .as("the session on the primary the sentinels name").isNotNull();
         // WAIT 1 returned before the login answered: the replica has it already
-        assertThat(RedisView.get(redis.replicaPort(), key, false)).as("the session on the replica").isNotNull();
+        assertThat(RedisView.get(redis().replicaPort(), key, false)).as("the session on the replica").isNotNull();
     }
 
     @Test
     @Order(4)
     void eachNewSessionIsFollowedByWaitForOneReplicaOnThePrimary() {
-        for (InProcessGateway gateway : List.of(a, b)) {
+        for (InProcessGateway gateway : List.of(a(), b())) {
             assertThat(gateway.context().getBean(SessionWriter.class))
                     .as("the session writer on Sentinel").isInstanceOf(ReplicatedSessionWriter.class);
         }
-        int primary = redis.currentPrimaryPort();
+        int primary = redis().currentPrimaryPort();
         long before = RedisView.waitCalls(primary);
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            tokens.add(a.newToken());
-            tokens.add(b.newToken());
+            tokens.add(a().newToken());
+            tokens.add(b().newToken());
         }
         assertThat(RedisView.waitCalls(primary) - before).as("WAIT commands on the primary for 6 logins")
                 .isEqualTo(6);
         for (String token : tokens) {
-            assertThat(RedisView.get(redis.replicaPort(), RedisView.sessionKey(token), false))
+            assertThat(RedisView.get(redis().replicaPort(), RedisView.sessionKey(token), false))
                     .as("a new session on the replica as soon as the login answered").isNotNull();
         }
     }
@@ -125,20 +113,20 @@ class SentinelTest extends SessionsAcrossInstances {
     @Test
     @Order(5)
     void waitingForReplicasCanBeTurnedOff() {
-        try (InProcessGateway c = Instances.launcher("C", instances.backends()).with("wechat.auth.session.replica-acks=0").start()) {
+        try (InProcessGateway c = Instances.launcher("C", backends()).with("wechat.auth.session.replica-acks=0").start()) {
             assertThat(c.context().getBean(SessionWriter.class)).isNotInstanceOf(ReplicatedSessionWriter.class);
-            int primary = redis.currentPrimaryPort();
+            int primary = redis().currentPrimaryPort();
             long before = RedisView.waitCalls(primary);
             String token = c.newToken();
             assertThat(RedisView.waitCalls(primary) - before).as("WAIT commands with replica-acks=0").isZero();
-            assertThat(a.withToken(token).status()).isEqualTo(200);
+            assertThat(a().withToken(token).status()).isEqualTo(200);
         }
     }
 
     @Test
     @Order(10)
     void aFailoverUnderSteadyTrafficCostsNo500sErrorsOnlyInItsWindowAndNoSession() {
-        Traffic traffic = new Traffic(List.of(a, b), instances.backends(), 2, Duration.ofMillis(20)).start();
+        Traffic traffic = new Traffic(List.of(a(), b()), backends(), 2, Duration.ofMillis(20)).start();
         long kill;
         long killed;
         long failoverDone;
@@ -146,11 +134,11 @@ class SentinelTest extends SessionsAcrossInstances {
         try {
             Traffic.sleep(WARM_UP);
             // sessions made a moment before the kill: only WAIT 1 keeps them
-            lastMoment.addAll(Traffic.loginsAtOnce(List.of(a, b)));
+            lastMoment.addAll(Traffic.loginsAtOnce(List.of(a(), b())));
             kill = System.nanoTime();
-            redis.killPrimary();
+            redis().killPrimary();
             killed = System.nanoTime();
-            redis.awaitFailover(Duration.ofSeconds(20));
+            redis().awaitFailover(Duration.ofSeconds(20));
             failoverDone = System.nanoTime();
             Traffic.sleep(ALLOWED_RECONNECTION_MARGIN.plus(AFTER_WINDOW));
         } finally {
@@ -159,7 +147,7 @@ class SentinelTest extends SessionsAcrossInstances {
         lastMoment.forEach(traffic::addIssued);
 
         List<Traffic.Call> calls = traffic.calls();
-        List<Failover.Check> checks = Failover.check(traffic.issued(), List.of(a, b));
+        List<Failover.Check> checks = Failover.check(traffic.issued(), List.of(a(), b()));
         Failover failover = new Failover(calls, kill, killed, failoverDone, ALLOWED_RECONNECTION_MARGIN,
                 checks, call -> true);
         StringBuilder extra = new StringBuilder();
@@ -171,14 +159,14 @@ class SentinelTest extends SessionsAcrossInstances {
                         + "2 gateways × 2 clients", extra.toString()));
 
         SoftAssertions soft = new SoftAssertions();
-        failover.assertErrorsOnlyInsideTheWindow(soft, List.of(a, b));
+        failover.assertErrorsOnlyInsideTheWindow(soft, List.of(a(), b()));
         soft.assertThat(Failover.lost(failover.issuedBeforeKill())).as("sessions issued before the kill, lost")
                 .isEmpty();
         soft.assertThat(Failover.lost(failover.issuedAfterKill()))
                 .as("sessions issued (answered 200) after the kill, lost").isEmpty();
         soft.assertThat(failover.issuedBeforeKill()).as("sessions issued before the kill").hasSizeGreaterThan(5);
         for (Issued session : lastMoment) {
-            soft.assertThat(a.withToken(session.token()).status()).as("the session made %d ms before the kill on %s",
+            soft.assertThat(a().withToken(session.token()).status()).as("the session made %d ms before the kill on %s",
                     Failover.ms(kill - session.answered()), session.gateway()).isEqualTo(200);
         }
         soft.assertAll();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
+import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.Timing;
 import dev.wechatauth.gateway.rig.WechatUser;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,15 +33,15 @@ abstract class SessionsAcrossInstances {
     /** The two gateways and their backends. */
     abstract Instances instances();
 
-    private Gateway a() {
+    InProcessGateway a() {
         return instances().a();
     }
 
-    private Gateway b() {
+    InProcessGateway b() {
         return instances().b();
     }
 
-    private Backends backends() {
+    Backends backends() {
         return instances().backends();
     }
 
