@@ -1,10 +1,8 @@
 package dev.wechatauth.testkit;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -64,25 +62,10 @@ public final class RedisClusterSet implements AutoCloseable {
      * three primaries with one synced replica each. Throws {@link IllegalStateException} (having cleaned up) if not.
      */
     public static RedisClusterSet start() {
-        Path root;
-        try {
-            root = RedisNode.deleteAtExit(Files.createTempDirectory("redis-cluster-set-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no temp directory for the cluster", e);
-        }
-        RedisClusterSet set = new RedisClusterSet(root);
-        try {
+        return RedisNode.started(new RedisClusterSet(RedisNode.tempDirectory("redis-cluster-set-")), set -> {
             set.startProcesses();
             set.form();
-            return set;
-        } catch (RuntimeException | Error e) {
-            try {
-                set.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        });
     }
 
     private void startProcesses() {
@@ -127,28 +110,27 @@ public final class RedisClusterSet implements AutoCloseable {
         for (RedisNode node : nodes.subList(1, nodes.size())) {
             Resp.command(first, "CLUSTER", "MEET", "127.0.0.1", Integer.toString(node.port()));
         }
-        Poll.until(START_TIMEOUT, "every node to know the other five", () -> {
+        RedisNode.waitUntil("every node to know the other five", START_TIMEOUT, () -> {
             for (RedisNode node : nodes) {
                 List<String> lines = clusterNodes(node.port());
                 if (lines.size() != nodes.size()
                         || lines.stream().anyMatch(line -> line.contains("handshake") || line.contains("noaddr"))) {
-                    throw new Poll.NotYet(node + " knows " + lines);
+                    throw new AssertionError(node + " knows " + lines);
                 }
             }
-            return Boolean.TRUE;
         });
         for (int r = 0; r < PRIMARIES; r++) {
             Resp.command(nodes.get(PRIMARIES + r).port(), "CLUSTER", "REPLICATE", ids.get(r));
         }
-        Poll.until(START_TIMEOUT, "cluster_state:ok and a synced replica for every primary", this::formed);
+        RedisNode.waitUntil("cluster_state:ok and a synced replica for every primary", START_TIMEOUT, this::formed);
     }
 
-    private Boolean formed() {
+    private void formed() {
         for (RedisNode node : nodes) {
             String info = Resp.string(node.port(), "CLUSTER", "INFO");
             if (!info.contains("cluster_state:ok") || !info.contains("cluster_known_nodes:" + nodes.size())
                     || !info.contains("cluster_size:" + PRIMARIES)) {
-                throw new Poll.NotYet(node + " says " + info.replace("\r\n", " "));
+                throw new AssertionError(node + " says " + info.replace("\r\n", " "));
             }
             List<String> lines = clusterNodes(node.port());
             for (int r = 0; r < PRIMARIES; r++) {
@@ -157,25 +139,24 @@ public final class RedisClusterSet implements AutoCloseable {
                 boolean attached = lines.stream().map(line -> line.split(" "))
                         .anyMatch(f -> f[0].equals(replicaId) && f[2].contains("slave") && f[3].equals(primaryId));
                 if (!attached) {
-                    throw new Poll.NotYet(node + " does not see " + nodes.get(PRIMARIES + r) + " replicating "
+                    throw new AssertionError(node + " does not see " + nodes.get(PRIMARIES + r) + " replicating "
                             + nodes.get(r) + ": " + lines);
                 }
             }
         }
         for (RedisNode replica : nodes.subList(PRIMARIES, nodes.size())) {
             if (!Resp.string(replica.port(), "INFO", "replication").contains("master_link_status:up")) {
-                throw new Poll.NotYet(replica + " has not synced with its primary yet");
+                throw new AssertionError(replica + " has not synced with its primary yet");
             }
         }
         // Redis 7 lists a replica in CLUSTER SLOTS only once every node has heard it is online: clients read this
         for (RedisNode node : nodes) {
             for (Object range : (List<?>) Resp.command(node.port(), "CLUSTER", "SLOTS")) {
                 if (((List<?>) range).size() < 4) {
-                    throw new Poll.NotYet(node + " lists no replica in CLUSTER SLOTS for " + range);
+                    throw new AssertionError(node + " lists no replica in CLUSTER SLOTS for " + range);
                 }
             }
         }
-        return Boolean.TRUE;
     }
 
     /** All six nodes as {@code 127.0.0.1:PORT} (killed ones included), for {@code spring.data.redis.cluster.nodes}. */
@@ -232,7 +213,8 @@ public final class RedisClusterSet implements AutoCloseable {
         }
         int old = failedPrimaryPort;
         int slot = (int) failedSlot;
-        Poll.until(max, "a replica to take over slot " + slot + " from port " + old + " with cluster_state:ok", () -> {
+        String what = "a replica to take over slot " + slot + " from port " + old + " with cluster_state:ok";
+        RedisNode.waitUntil(what, max, () -> {
             Set<Integer> named = new LinkedHashSet<>();
             for (RedisNode node : nodes) {
                 if (!node.isAlive()) {
@@ -240,19 +222,18 @@ public final class RedisClusterSet implements AutoCloseable {
                 }
                 String info = Resp.string(node.port(), "CLUSTER", "INFO");
                 if (!info.contains("cluster_state:ok")) {
-                    throw new Poll.NotYet(node + " says cluster_state:fail");
+                    throw new AssertionError(node + " says cluster_state:fail");
                 }
                 named.add(primaryPortForSlot(node.port(), slot));
             }
             int candidate = named.iterator().next();
             if (named.size() != 1 || candidate == old) {
-                throw new Poll.NotYet("the nodes name " + named + " as the primary for slot " + slot);
+                throw new AssertionError("the nodes name " + named + " as the primary for slot " + slot);
             }
             Object role = Resp.command(candidate, "ROLE");
             if (!(role instanceof List<?> parts) || !"master".equals(parts.get(0))) {
-                throw new Poll.NotYet("port " + candidate + " has role " + role);
+                throw new AssertionError("port " + candidate + " has role " + role);
             }
-            return Boolean.TRUE;
         });
         Duration took = Duration.ofNanos(System.nanoTime() - failedAtNanos);
         failedPrimaryPort = -1;
@@ -263,22 +244,7 @@ public final class RedisClusterSet implements AutoCloseable {
     /** Kills every node and deletes the temp directory. */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (RedisNode node : nodes) {
-            try {
-                node.kill();
-            } catch (RuntimeException e) {
-                failure = add(failure, e);
-            }
-        }
-        try {
-            RedisNode.deleteDirectory(root);
-        } catch (IOException | UncheckedIOException e) {
-            failure = add(failure, new IllegalStateException("could not delete " + root, e));
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.killAll(nodes, root);
     }
 
     /** The temp directory holding every node's config, nodes.conf and log. */
@@ -333,13 +299,5 @@ public final class RedisClusterSet implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private static RuntimeException add(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 }

@@ -1,5 +1,7 @@
 package dev.wechatauth.testkit;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +15,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
+import org.awaitility.core.ThrowingRunnable;
 
 /**
  * One redis-server process (a data node or, with {@code --sentinel}, a sentinel) started from a config file in its own
@@ -26,6 +32,8 @@ import java.util.stream.Stream;
 final class RedisNode implements AutoCloseable {
 
     static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+    /** How often a node, a set or a failover is looked at while waiting for it. */
+    static final Duration INTERVAL = Duration.ofMillis(50);
     private static final Duration PROBE_TIMEOUT = Duration.ofMillis(250);
     private static final int START_ATTEMPTS = 3;
 
@@ -109,31 +117,52 @@ final class RedisNode implements AutoCloseable {
         }
         RedisNode node = new RedisNode(name, port, directory, process);
         RUNNING.add(node);
+        String ownPid = "process_id:" + process.pid() + "\r\n";
         try {
-            String ownPid = "process_id:" + process.pid() + "\r\n";
-            Poll.until(START_TIMEOUT, name + " on port " + port + " to answer", () -> {
-                if (!process.isAlive()) {
-                    String log = node.log();
-                    if (log.contains("Address already in use")) {
-                        throw new Poll.GiveUp(new PortInUse(name + ": port " + port + " (or its bus port) is taken"));
-                    }
-                    throw new Poll.GiveUp(new IllegalStateException(name + " exited with " + process.exitValue()));
-                }
-                // the answer must come from this process, not from whoever else may hold the port
-                // (a short reply timeout: a foreign listener may accept and never answer)
-                try (Resp connection = Resp.connect(port, PROBE_TIMEOUT)) {
-                    Object info = connection.call("INFO", "server");
-                    return info instanceof String text && text.contains(ownPid) ? Boolean.TRUE : null;
-                }
-            });
-        } catch (PortInUse e) {
+            await(name + " on port " + port + " to answer").atMost(START_TIMEOUT).pollInterval(INTERVAL)
+                    .pollInSameThread()
+                    .failFast(name + " exited", () -> !process.isAlive())
+                    .ignoreExceptions()
+                    // the answer must come from this process, not from whoever else may hold the port
+                    // (a short reply timeout: a foreign listener may accept and never answer)
+                    .until(() -> {
+                        try (Resp connection = Resp.connect(port, PROBE_TIMEOUT)) {
+                            return connection.call("INFO", "server") instanceof String text && text.contains(ownPid);
+                        }
+                    });
+        } catch (TerminalFailureException exited) {
             node.kill();
-            throw e;
+            if (node.log().contains("Address already in use")) {
+                throw new PortInUse(name + ": port " + port + " (or its bus port) is taken");
+            }
+            throw new IllegalStateException(name + " did not start: it exited with " + process.exitValue() + ":\n"
+                    + node.log(), exited);
         } catch (RuntimeException e) {
             node.kill();
             throw new IllegalStateException(name + " did not start:\n" + node.log(), e);
         }
         return node;
+    }
+
+    /**
+     * Polls {@code probe} every {@link #INTERVAL} until it passes, for at most {@code max}: a probe that is not there
+     * yet throws an {@link AssertionError} saying why, and any other failure counts as not yet too. On time-out throws
+     * {@link IllegalStateException} naming {@code what} and the probe's last failure.
+     */
+    static void waitUntil(String what, Duration max, ThrowingRunnable probe) {
+        try {
+            await(what).atMost(max).pollInterval(INTERVAL).pollInSameThread().untilAsserted(() -> {
+                try {
+                    probe.run();
+                } catch (AssertionError notYet) {
+                    throw notYet;
+                } catch (Throwable failure) {
+                    throw new AssertionError("last failure: " + failure, failure);
+                }
+            });
+        } catch (ConditionTimeoutException timeout) {
+            throw new IllegalStateException(timeout.getMessage(), timeout);
+        }
     }
 
     String name() {
@@ -209,6 +238,51 @@ final class RedisNode implements AutoCloseable {
             binary = RedisProcess.executable().get();
         }
         return binary;
+    }
+
+    /** A new temporary directory for a set of nodes, deleted at JVM exit unless {@link #killAll} deleted it before. */
+    static Path tempDirectory(String prefix) {
+        try {
+            return deleteAtExit(Files.createTempDirectory(prefix));
+        } catch (IOException e) {
+            throw new UncheckedIOException("no temp directory for " + prefix, e);
+        }
+    }
+
+    /** Runs {@code start} on a new set; if it fails, closes the set (what it started) and rethrows. */
+    static <T extends AutoCloseable> T started(T set, Consumer<T> start) {
+        try {
+            start.accept(set);
+            return set;
+        } catch (RuntimeException | Error e) {
+            try {
+                set.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Kills {@code nodes} in that order, then deletes {@code root}; throws the first failure, the others suppressed. */
+    static void killAll(List<RedisNode> nodes, Path root) {
+        List<RuntimeException> failures = new ArrayList<>();
+        for (RedisNode node : nodes) {
+            try {
+                node.kill();
+            } catch (RuntimeException e) {
+                failures.add(e);
+            }
+        }
+        try {
+            deleteDirectory(root);
+        } catch (IOException | UncheckedIOException e) {
+            failures.add(new IllegalStateException("could not delete " + root, e));
+        }
+        if (!failures.isEmpty()) {
+            failures.subList(1, failures.size()).forEach(failures.get(0)::addSuppressed);
+            throw failures.get(0);
+        }
     }
 
     /** Has {@code directory} deleted at JVM exit unless {@link #deleteDirectory} deleted it before. */

@@ -1,13 +1,8 @@
 package dev.wechatauth.testkit;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +115,22 @@ public final class RedisProcess implements AutoCloseable {
         pausedPid = -1;
     }
 
+    /**
+     * Kills the process with SIGKILL, as the kernel's OOM killer or a crash would: no shutdown, connections reset.
+     * {@link #restart()} starts a new, empty one on the same port.
+     */
+    public synchronized void kill() {
+        if (pausedPid > 0) {
+            resume();
+        }
+        signal("KILL", processId());
+        try {
+            server.stop(); // reaps the dead process and lets restart() start a new one
+        } catch (IOException e) {
+            throw new UncheckedIOException("redis-server did not stop after SIGKILL", e);
+        }
+    }
+
     /** Same as {@link #stop()}. */
     @Override
     public void close() {
@@ -128,52 +139,13 @@ public final class RedisProcess implements AutoCloseable {
 
     /** Asks the running server for its pid ({@code INFO server}, field {@code process_id}) over RESP. */
     private long processId() {
-        String info = call("INFO", "server");
+        String info = Resp.string(port, "INFO", "server");
         for (String line : info.split("\r\n")) {
             if (line.startsWith("process_id:")) {
                 return Long.parseLong(line.substring("process_id:".length()).trim());
             }
         }
         throw new IllegalStateException("no process_id in INFO server: " + info);
-    }
-
-    /** Sends one command and returns the reply's payload (a bulk string, or a status or error line). */
-    private String call(String... args) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(5000);
-            StringBuilder command = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String arg : args) {
-                command.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n")
-                        .append(arg).append("\r\n");
-            }
-            OutputStream out = socket.getOutputStream();
-            out.write(command.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String head = readLine(in);
-            if (!head.startsWith("$")) {
-                return head;
-            }
-            byte[] payload = in.readNBytes(Integer.parseInt(head.substring(1)));
-            return new String(payload, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + args[0], e);
-        }
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) {
-                throw new IOException("connection closed");
-            }
-            if (b != '\r') {
-                line.write(b);
-            }
-        }
-        return line.toString(StandardCharsets.UTF_8);
     }
 
     private static void signal(String signal, long pid) {

@@ -1,8 +1,5 @@
 package dev.wechatauth.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -62,24 +59,8 @@ public final class RedisSentinelSet implements AutoCloseable {
 
     /** Starts primary, replica and sentinels; throws {@link IllegalStateException} (having cleaned up) if it cannot. */
     public static RedisSentinelSet start() {
-        Path root;
-        try {
-            root = RedisNode.deleteAtExit(Files.createTempDirectory("redis-sentinel-set-"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("no temp directory for the sentinel set", e);
-        }
-        RedisSentinelSet set = new RedisSentinelSet(root);
-        try {
-            set.startProcesses();
-            return set;
-        } catch (RuntimeException | Error e) {
-            try {
-                set.close();
-            } catch (RuntimeException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
+        return RedisNode.started(new RedisSentinelSet(RedisNode.tempDirectory("redis-sentinel-set-")),
+                RedisSentinelSet::startProcesses);
     }
 
     private void startProcesses() {
@@ -92,11 +73,16 @@ public final class RedisSentinelSet implements AutoCloseable {
         RedisNode replica = RedisNode.start("replica", root.resolve("replica"), FreePort::next, port -> replicaConfig);
         dataNodes.put(replica.port(), replica);
         replicaPort = replica.port();
-        Poll.until(START_TIMEOUT, "the replica to sync with the primary", () ->
-                Resp.string(replicaPort, "INFO", "replication").contains("master_link_status:up") ? Boolean.TRUE : null);
+        RedisNode.waitUntil("the replica to sync with the primary", START_TIMEOUT, () -> {
+            String replication = Resp.string(replicaPort, "INFO", "replication");
+            if (!replication.contains("master_link_status:up")) {
+                throw new AssertionError("the replica says " + replication.replace("\r\n", " "));
+            }
+        });
 
         startSentinels();
-        Poll.until(START_TIMEOUT, "the sentinels to see the primary, its replica and each other", this::sentinelsReady);
+        RedisNode.waitUntil("the sentinels to see the primary, its replica and each other", START_TIMEOUT,
+                this::sentinelsReady);
     }
 
     /**
@@ -146,7 +132,7 @@ public final class RedisSentinelSet implements AutoCloseable {
         throw taken;
     }
 
-    private Boolean sentinelsReady() {
+    private void sentinelsReady() {
         for (RedisNode sentinel : sentinels) {
             int port = sentinel.port();
             int named = masterPort(Resp.command(port, "SENTINEL", "get-master-addr-by-name", MASTER_NAME));
@@ -162,11 +148,10 @@ public final class RedisSentinelSet implements AutoCloseable {
                     && others.size() == SENTINELS - 1
                     && others.stream().allMatch(other -> "sentinel".equals(other.get("flags")));
             if (!ready) {
-                throw new Poll.NotYet(sentinel + " sees master " + master.get("flags") + " on " + named
+                throw new AssertionError(sentinel + " sees master " + master.get("flags") + " on " + named
                         + ", replicas " + replicas + ", sentinels " + others);
             }
         }
-        return Boolean.TRUE;
     }
 
     /** {@value #MASTER_NAME}, for {@code spring.data.redis.sentinel.master}. */
@@ -232,7 +217,7 @@ public final class RedisSentinelSet implements AutoCloseable {
     public Duration awaitFailover(Duration max) {
         int old = failedPrimaryPort > 0 ? failedPrimaryPort : currentPrimaryPort();
         long from = failedPrimaryPort > 0 ? failedAtNanos : System.nanoTime();
-        Poll.until(max, "the sentinels to promote a new primary instead of port " + old, () -> {
+        RedisNode.waitUntil("the sentinels to promote a new primary instead of port " + old, max, () -> {
             List<Integer> named = new ArrayList<>();
             for (RedisNode sentinel : sentinels) {
                 if (sentinel.isAlive()) {
@@ -241,13 +226,12 @@ public final class RedisSentinelSet implements AutoCloseable {
             }
             int candidate = named.get(0);
             if (candidate == old || named.stream().anyMatch(port -> port != candidate)) {
-                throw new Poll.NotYet("the sentinels name " + named);
+                throw new AssertionError("the sentinels name " + named);
             }
             Object role = Resp.command(candidate, "ROLE");
             if (!(role instanceof List<?> parts) || !"master".equals(parts.get(0))) {
-                throw new Poll.NotYet("port " + candidate + " has role " + role);
+                throw new AssertionError("port " + candidate + " has role " + role);
             }
-            return Boolean.TRUE;
         });
         Duration took = Duration.ofNanos(System.nanoTime() - from);
         failedPrimaryPort = -1;
@@ -257,24 +241,9 @@ public final class RedisSentinelSet implements AutoCloseable {
     /** Kills every process (sentinels first) and deletes the temp directory. */
     @Override
     public void close() {
-        RuntimeException failure = null;
         List<RedisNode> all = new ArrayList<>(sentinels);
         all.addAll(dataNodes.values());
-        for (RedisNode node : all) {
-            try {
-                node.kill();
-            } catch (RuntimeException e) {
-                failure = add(failure, e);
-            }
-        }
-        try {
-            RedisNode.deleteDirectory(root);
-        } catch (IOException | UncheckedIOException e) {
-            failure = add(failure, new IllegalStateException("could not delete " + root, e));
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.killAll(all, root);
     }
 
     /** The temp directory holding every process's config, data and log. */
@@ -287,14 +256,6 @@ public final class RedisSentinelSet implements AutoCloseable {
         List<RedisNode> all = new ArrayList<>(dataNodes.values());
         all.addAll(sentinels);
         return all;
-    }
-
-    private static RuntimeException add(RuntimeException first, RuntimeException next) {
-        if (first == null) {
-            return next;
-        }
-        first.addSuppressed(next);
-        return first;
     }
 
     private static int masterPort(Object reply) {

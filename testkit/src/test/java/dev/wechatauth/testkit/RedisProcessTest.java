@@ -85,6 +85,21 @@ class RedisProcessTest {
         assertThatThrownBy(() -> command(redis.port(), 2000, "PING")).isInstanceOf(ConnectException.class);
     }
 
+    @Test
+    void killEndsTheProcessAtOnceAndRestartComesBackEmptyOnTheSamePort() throws Exception {
+        assertThat(command(redis.port(), 2000, "SET", "k", "v")).isEqualTo("+OK");
+        long pid = Long.parseLong(Resp.string(redis.port(), "INFO", "server").lines()
+                .filter(line -> line.startsWith("process_id:")).findFirst().orElseThrow().substring(11).trim());
+
+        redis.kill();
+
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).isEmpty();
+        assertThat(redis.isRunning()).isFalse();
+        assertThatThrownBy(() -> command(redis.port(), 2000, "PING")).isInstanceOf(ConnectException.class);
+        redis.restart();
+        assertThat(command(redis.port(), 2000, "GET", "k")).isEqualTo("$-1");
+    }
+
     /** Sends one RESP command and returns the first line of the reply (the whole reply for a bulk CONFIG GET). */
     private static String command(int port, int timeoutMillis, String... args) throws IOException {
         try (Socket socket = connect(port, timeoutMillis)) {

@@ -1,6 +1,7 @@
 package dev.wechatauth.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -8,6 +9,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -45,8 +47,9 @@ class RedisSentinelSetTest {
 
         assertThat(Resp.command(redis.primaryPort(), "SET", "sentinel:k", "written on the primary")).isEqualTo("OK");
 
-        String onReplica = Poll.until(Duration.ofSeconds(5), "the write to reach the replica",
-                () -> Resp.string(redis.replicaPort(), "GET", "sentinel:k"));
+        String onReplica = await("the write to reach the replica").atMost(Duration.ofSeconds(5))
+                .pollInterval(RedisNode.INTERVAL).ignoreExceptions()
+                .until(() -> Resp.string(redis.replicaPort(), "GET", "sentinel:k"), Objects::nonNull);
         assertThat(onReplica).isEqualTo("written on the primary");
 
         // a Lettuce client finds the primary through the sentinels

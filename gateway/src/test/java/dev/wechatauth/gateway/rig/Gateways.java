@@ -1,0 +1,56 @@
+package dev.wechatauth.gateway.rig;
+
+/**
+ * The gateways test classes share, started by the first class that asks and stopped when the test JVM exits, so that
+ * a suite pays for a gateway start only where it needs a configuration of its own.
+ * <p>
+ * {@link #shared()} runs on {@link Backends} with their {@linkplain Backends#gatewayProperties() properties}, and one
+ * change: its circuit breaker needs 1000 calls before it may open, so that the WeChat failures some classes provoke
+ * never turn another class's logins into {@code wechat_unavailable}. {@link #sharedPeer()} is a second instance with
+ * the same settings on the same backends, for the tests of several instances on one Redis. Classes that change WeChat's
+ * behaviour for a whole instance, stop Redis or need other settings start their own.
+ */
+public final class Gateways {
+
+    private static Backends backends;
+    private static InProcessGateway shared;
+    private static InProcessGateway peer;
+
+    private Gateways() {
+    }
+
+    /** The shared gateway. */
+    public static synchronized InProcessGateway shared() {
+        if (shared == null) {
+            backends = Backends.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(Gateways::stop, "shared-gateways-stop"));
+            shared = launcher().named("shared").start();
+        }
+        return shared;
+    }
+
+    /** A second gateway on the shared gateway's backends, with its settings. */
+    public static synchronized InProcessGateway sharedPeer() {
+        shared();
+        if (peer == null) {
+            peer = launcher().named("shared peer").start();
+        }
+        return peer;
+    }
+
+    private static GatewayLauncher launcher() {
+        return GatewayLauncher.on(backends).with(
+                "wechat.auth.circuit-breaker.window=1000",
+                "wechat.auth.circuit-breaker.minimum-calls=1000");
+    }
+
+    private static synchronized void stop() {
+        if (peer != null) {
+            peer.close();
+        }
+        if (shared != null) {
+            shared.close();
+        }
+        backends.close();
+    }
+}

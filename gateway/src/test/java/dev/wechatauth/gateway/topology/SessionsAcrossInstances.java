@@ -1,0 +1,123 @@
+package dev.wechatauth.gateway.topology;
+
+import static dev.wechatauth.gateway.rig.Backends.REQUIRED;
+import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
+import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
+import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import dev.wechatauth.gateway.rig.Answer;
+import dev.wechatauth.gateway.rig.Backends;
+import dev.wechatauth.gateway.rig.Gateway;
+import dev.wechatauth.gateway.rig.InProcessGateway;
+import dev.wechatauth.gateway.rig.Timing;
+import dev.wechatauth.gateway.rig.WechatUser;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/reference.md, Sessions in Redis: several gateway instances on one session store share every session, a code
+ * sent again on another instance gets the same session, and a logout on one takes effect on every other within one
+ * second (asserted with {@linkplain Timing#CI_MARGIN a margin} for a busy machine). Each topology (a standalone
+ * Redis, Sentinel, Cluster) runs these tests on two gateways of its own, {@link #instances()}.
+ */
+abstract class SessionsAcrossInstances {
+
+    /** The contract's bound for a logout to reach every instance. */
+    static final Duration LOGOUT_EVERYWHERE = Duration.ofSeconds(1);
+
+    /** The two gateways and their backends. */
+    abstract Instances instances();
+
+    InProcessGateway a() {
+        return instances().a();
+    }
+
+    InProcessGateway b() {
+        return instances().b();
+    }
+
+    Backends backends() {
+        return instances().backends();
+    }
+
+    @BeforeEach
+    void forgetEarlierRequests() {
+        backends().forgetRequests();
+    }
+
+    @Test
+    @Order(3)
+    void aTokenIssuedByOneInstanceWorksOnAnother() {
+        WechatUser user = backends().newUser();
+        String token = a().tokenFor(user);
+
+        assertIdentity(assertForwarded(b().get(REQUIRED, "Authorization: Bearer " + token), backends().echo), user);
+        Answer session = b().get("/wx/session", "Authorization: Bearer " + token);
+        assertThat(session.json().get("openid").asString()).isEqualTo(user.openid());
+    }
+
+    @Test
+    @Order(3)
+    void aSessionMadeOnOneInstanceWorksOnTheOtherAndALogoutThereEndsItHere() {
+        String token = a().newToken();
+        assertThat(b().withToken(token).status()).as("A's token on B").isEqualTo(200);
+        assertThat(b().get("/wx/session", "Authorization: Bearer " + token).json().get("appid").asString())
+                .isEqualTo(Backends.FIRST_APPID);
+
+        assertThat(b().post("/wx/logout", null, "Authorization: Bearer " + token).status()).isEqualTo(204);
+        awaitLoggedOut(a(), token);
+        assertError(a().withToken(token), 401, "invalid_token");
+
+        String other = b().newToken();
+        assertThat(a().withToken(other).status()).as("B's token on A").isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
+    void aLogoutOnOneInstanceEndsTheSessionOnTheOtherWithinOneSecond() {
+        String token = a().newToken();
+        assertThat(a().withToken(token).status()).isEqualTo(200);
+        assertThat(b().withToken(token).status()).isEqualTo(200);
+
+        assertThat(b().post("/wx/logout", null, "Authorization: Bearer " + token).status()).isEqualTo(204);
+
+        awaitLoggedOut(a(), token);
+        assertError(a().withToken(token), 401, "invalid_token");
+        assertError(a().get("/wx/session", "Authorization: Bearer " + token), 401, "invalid_token");
+    }
+
+    @Test
+    @Order(3)
+    void aLogoutOnTheOtherInstanceEndsTheSessionHereWithinOneSecond() {
+        String token = b().newToken();
+        assertThat(b().withToken(token).status()).isEqualTo(200);
+
+        assertThat(a().post("/wx/logout", null, "Authorization: Bearer " + token).status()).isEqualTo(204);
+
+        awaitLoggedOut(b(), token);
+        assertError(b().withToken(token), 401, "invalid_token");
+    }
+
+    @Test
+    @Order(3)
+    void aCodeSentAgainOnTheOtherInstanceGetsTheSameSession() {
+        String code = backends().newCode();
+        Answer first = a().login(code);
+        Answer again = b().login(code);
+        assertThat(first.status()).as("first login on A: %s", first).isEqualTo(200);
+        assertThat(again.status()).as("the same code on B: %s", again).isEqualTo(200);
+        assertThat(again.json().get("token").asString()).isEqualTo(first.json().get("token").asString());
+        assertThat(backends().wechat.calls(code)).as("code2Session calls for the code").isEqualTo(1);
+    }
+
+    private static void awaitLoggedOut(Gateway gateway, String token) {
+        await("the logout on " + gateway.name()).atMost(Timing.generous(LOGOUT_EVERYWHERE))
+                .pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertThat(gateway.withToken(token).status()).isEqualTo(401));
+    }
+}
