@@ -23,6 +23,7 @@ import dev.wechatauth.gateway.rig.Gateway;
 import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.testkit.Reply;
+import dev.wechatauth.testkit.WechatEncryptedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,9 +37,10 @@ import org.springframework.context.annotation.Bean;
  * in-process gateway runs with every logger at DEBUG, captured from the start of its application context until it has
  * shut down, while a representative set of requests goes through it: logins (both mini-programs, JSON and form,
  * self-answering and forwarded, duplicates), authenticated requests on every policy, logout, refused requests carrying
- * a token, and WeChat failing in every way. Every captured event (logger, message, arguments, throwable with causes and
- * suppressed) is then searched for the AppSecrets, every session_key the stand-in handed out and every token the
- * gateway issued. Levels are restored afterwards.
+ * a token, WeChat failing in every way, and phone numbers and decryption (the access_token travels in
+ * getuserphonenumber's query string, refused once). Every captured event (logger, message, arguments, throwable with
+ * causes and suppressed) is then searched for the AppSecrets, every session_key the stand-in handed out, every token
+ * the gateway issued and every access_token the stand-in handed out. Levels are restored afterwards.
  */
 class LogAuditTest {
 
@@ -49,6 +51,7 @@ class LogAuditTest {
     private static final Set<String> secrets = new LinkedHashSet<>();
     private static final Set<String> sessionKeys = new LinkedHashSet<>();
     private static final Set<String> tokens = new LinkedHashSet<>();
+    private static final Set<String> accessTokens = new LinkedHashSet<>();
     private static final List<Answer> answers = new ArrayList<>();
     private static List<ILoggingEvent> events;
 
@@ -69,6 +72,8 @@ class LogAuditTest {
             try (Gateway gateway = GatewayLauncher.on(backends).with(overrides.toArray(String[]::new)).start()) {
                 logins(gateway);
                 authenticatedRequests(gateway);
+                // before WeChat's failures, which open the login breaker
+                phoneAndDecrypt(gateway);
                 wechatFailures(gateway);
             }
         } finally {
@@ -108,6 +113,23 @@ class LogAuditTest {
     @Test
     void noLogLineCarriesAnIssuedToken() {
         assertNoLineContains(tokens, "a token the gateway issued");
+    }
+
+    @Test
+    void noLogLineCarriesAnAccessToken() {
+        assertThat(accessTokens).as("access_tokens handed out").hasSizeGreaterThanOrEqualTo(2);
+        assertNoLineContains(accessTokens, "an access_token");
+    }
+
+    @Test
+    void noAnswerCarriesAnAccessToken() {
+        for (Answer answer : answers) {
+            for (String accessToken : accessTokens) {
+                assertThat(answer.body()).as("body of %s", answer).doesNotContain(accessToken);
+                answer.headers().forEach(h -> assertThat(h.getKey() + ": " + h.getValue()).as("header of %s", answer)
+                        .doesNotContain(accessToken));
+            }
+        }
     }
 
     @Test
@@ -192,6 +214,41 @@ class LogAuditTest {
         backends.wechat.clearScripts();
     }
 
+    private static void phoneAndDecrypt(Gateway gateway) {
+        WechatUser user = backends.newUser();
+        String token = issue(gateway, user);
+        String bearer = "Authorization: Bearer " + token;
+        String json = "Content-Type: application/json";
+        for (String path : List.of(Backends.PHONE, Backends.PHONE_FORWARD)) {
+            String code = backends.issuePhoneCode(Backends.FIRST_APPID, "+8613800138000", "13800138000", "86");
+            keep(gateway.post(path, "{\"code\":\"" + code + "\"}", bearer, json));
+            keepAccessToken();
+        }
+        // refused once (40001): a new token is taken and the call made again
+        backends.wechat.invalidateAccessTokens(Backends.FIRST_APPID);
+        String code = backends.issuePhoneCode(Backends.FIRST_APPID, "+8613800138001", "13800138001", "86");
+        keep(gateway.post(Backends.PHONE, "{\"code\":\"" + code + "\"}", bearer, json));
+        keepAccessToken();
+        keep(gateway.post(Backends.PHONE, "{\"code\":\"never-issued\"}", bearer, json));
+        backends.wechat.scriptPhone("phone-hangs", Reply.hang());
+        keep(gateway.post(Backends.PHONE, "{\"code\":\"phone-hangs\"}", bearer, json));
+        for (String path : List.of(Backends.DECRYPT, Backends.DECRYPT_FORWARD)) {
+            WechatEncryptedData.Sealed sealed = WechatEncryptedData.seal(user.sessionKey(),
+                    "{\"a\":1," + WechatEncryptedData.watermark(Backends.FIRST_APPID) + "}");
+            keep(gateway.post(path, "{\"encryptedData\":\"" + sealed.encryptedData() + "\",\"iv\":\"" + sealed.iv()
+                    + "\"}", bearer, json));
+        }
+        keep(gateway.post(Backends.DECRYPT, "{\"encryptedData\":\"AAAA\",\"iv\":\"AAAA\"}", bearer, json));
+        backends.wechat.clearScripts();
+    }
+
+    private static void keepAccessToken() {
+        String accessToken = backends.wechat.currentAccessToken(Backends.FIRST_APPID);
+        if (accessToken != null) {
+            accessTokens.add(accessToken);
+        }
+    }
+
     // ---- helpers ----
 
     /** A fresh code for {@code user}, whose session_key now counts as handed out. */
@@ -201,7 +258,11 @@ class LogAuditTest {
     }
 
     private static String issue(Gateway gateway) {
-        Answer answer = gateway.login(codeFor(backends.newUser()));
+        return issue(gateway, backends.newUser());
+    }
+
+    private static String issue(Gateway gateway, WechatUser user) {
+        Answer answer = gateway.login(codeFor(user));
         keep(answer);
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
         return answer.json().get("token").asString();

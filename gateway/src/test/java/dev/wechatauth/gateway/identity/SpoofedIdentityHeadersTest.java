@@ -13,19 +13,24 @@ import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.testkit.EchoDownstream;
+import dev.wechatauth.testkit.WechatEncryptedData;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * docs/reference.md, Identity headers sent downstream: on every route, whatever its policy, identity headers the client
- * sent are removed (any letter case, any count, {@code _} for {@code -}, every {@code X-WX-*}); only then are the
- * gateway's own values set. The requests are written by hand so that the header names reach the gateway exactly as
+ * sent are removed (any letter case, any count, {@code _} for {@code -}, every {@code X-WX-*}, every {@code X-Phone-*}
+ * and {@code X-Pure-Phone-Number}); only then are the gateway's own values set (on a {@code phone} route, the phone
+ * number's too). The requests are written by hand so that the header names reach the gateway exactly as
  * an attacker would send them.
  */
 class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
 
     private static final String SPOOFED = "spoofed-by-client";
+    private static final String PHONE_NUMBER = "+8613800138000";
+    private static final String PURE_PHONE_NUMBER = "13800138000";
+    private static final String COUNTRY_CODE = "86";
 
     /** Where the spoofed headers are sent, and whether the gateway sets an identity there. */
     enum Where {
@@ -35,7 +40,9 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
         OPTIONAL_ROUTE_WITH_A_VALID_TOKEN(Backends.OPTIONAL, true, true),
         PUBLIC_ROUTE_WITHOUT_A_TOKEN(Backends.PUBLIC, false, false),
         PUBLIC_ROUTE_WITH_A_VALID_TOKEN(Backends.PUBLIC, true, false),
-        FORWARDING_LOGIN_ROUTE("/wx/login-forward", false, true);
+        FORWARDING_LOGIN_ROUTE("/wx/login-forward", false, true),
+        FORWARDING_PHONE_ROUTE(Backends.PHONE_FORWARD, true, true),
+        FORWARDING_DECRYPT_ROUTE(Backends.DECRYPT_FORWARD, true, true);
 
         final String path;
         final boolean sendsToken;
@@ -45,6 +52,10 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
             this.path = path;
             this.sendsToken = sendsToken;
             this.setsIdentity = setsIdentity;
+        }
+
+        boolean setsPhone() {
+            return this == FORWARDING_PHONE_ROUTE;
         }
 
         @Override
@@ -58,12 +69,15 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
         List<List<String>> sets = new ArrayList<>();
         for (String name : List.of("X-OpenId", "x-openid", "X-OPENID", "X_OpenId", "x_openid", "X-UnionId", "x-unionid",
                 "X_UnionId", "X-AppId", "X-APPID", "X_AppId", "X-WX-OPENID", "X-WX-APPID", "X-WX-UNIONID", "X-WX-SOURCE",
-                "x-wx-anything", "X_WX_OPENID", "x_wx_env")) {
+                "x-wx-anything", "X_WX_OPENID", "x_wx_env", "X-Phone-Number", "x_phone_number", "X-PHONE-NUMBER",
+                "X-Pure-Phone-Number", "x_pure_phone_number", "X-Phone-Country-Code", "X_Phone_Country_Code",
+                "X-Phone-Anything")) {
             sets.add(List.of(name));
         }
         sets.add(List.of("X-OpenId", "X-OpenId"));
         sets.add(List.of("X-OpenId", "x-openid", "X-OPENID", "X_OpenId"));
         sets.add(List.of("X-AppId", "X-AppId", "x_appid"));
+        sets.add(List.of("X-Phone-Number", "x-phone-number", "X_PHONE_NUMBER", "X-Pure-Phone-Number"));
         return sets;
     }
 
@@ -93,6 +107,9 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
                 case "x-openid" -> user.openid();
                 case "x-unionid" -> user.unionid();
                 case "x-appid" -> user.appid();
+                case "x-phone-number" -> where.setsPhone() ? PHONE_NUMBER : null;
+                case "x-pure-phone-number" -> where.setsPhone() ? PURE_PHONE_NUMBER : null;
+                case "x-phone-country-code" -> where.setsPhone() ? COUNTRY_CODE : null;
                 default -> null;
             };
             if (gatewaysValue == null) {
@@ -113,6 +130,20 @@ class SpoofedIdentityHeadersTest extends OnTheSharedGateway {
         headers.add("X-Trace: kept");
         if (where.sendsToken) {
             headers.add("Authorization: Bearer " + token);
+        }
+        if (where == Where.FORWARDING_PHONE_ROUTE) {
+            headers.add("Content-Type: application/json");
+            String code = backends.issuePhoneCode(user.appid(), PHONE_NUMBER, PURE_PHONE_NUMBER, COUNTRY_CODE);
+            return gateway.raw("POST " + where.path + " HTTP/1.1",
+                    ("{\"code\":\"" + code + "\"}").getBytes(StandardCharsets.UTF_8), headers.toArray(String[]::new));
+        }
+        if (where == Where.FORWARDING_DECRYPT_ROUTE) {
+            headers.add("Content-Type: application/json");
+            WechatEncryptedData.Sealed sealed = WechatEncryptedData.seal(user.sessionKey(),
+                    "{\"a\":1," + WechatEncryptedData.watermark(user.appid()) + "}");
+            return gateway.raw("POST " + where.path + " HTTP/1.1", ("{\"encryptedData\":\"" + sealed.encryptedData()
+                    + "\",\"iv\":\"" + sealed.iv() + "\"}").getBytes(StandardCharsets.UTF_8),
+                    headers.toArray(String[]::new));
         }
         if (where == Where.FORWARDING_LOGIN_ROUTE) {
             headers.add("Content-Type: application/json");

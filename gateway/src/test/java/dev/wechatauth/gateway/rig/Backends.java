@@ -28,6 +28,10 @@ import dev.wechatauth.testkit.WechatStandIn;
  * /api/default/**      (no metadata.auth: required) the echo
  * /api/slow/**         required, response-timeout 500 ms, the echo
  * /api/dead/**         public    a port nothing listens on
+ * /wx/phone            phone     no://op
+ * /wx/phone-forward    phone     the echo
+ * /wx/decrypt          decrypt   no://op
+ * /wx/decrypt-forward  decrypt   the echo
  * </pre>
  *
  * Gateways are started on them by {@link GatewayLauncher#on(Backends)}.
@@ -44,6 +48,10 @@ public final class Backends implements AutoCloseable {
     public static final String OPTIONAL = "/api/catalog/1";
     public static final String PUBLIC = "/api/status/1";
     public static final String DEFAULT = "/api/default/1";
+    public static final String PHONE = "/wx/phone";
+    public static final String PHONE_FORWARD = "/wx/phone-forward";
+    public static final String DECRYPT = "/wx/decrypt";
+    public static final String DECRYPT_FORWARD = "/wx/decrypt-forward";
 
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -70,6 +78,10 @@ public final class Backends implements AutoCloseable {
                 .route("default", "/api/default/**", echo.baseUrl(), null)
                 .route("slow", "/api/slow/**", echo.baseUrl(), "required", Duration.ofMillis(500))
                 .route("dead", "/api/dead/**", "http://127.0.0.1:" + FreePort.next(), "public")
+                .route("phone", PHONE, "no://op", "phone")
+                .route("phone-forward", PHONE_FORWARD, echo.baseUrl(), "phone")
+                .route("decrypt", DECRYPT, "no://op", "decrypt")
+                .route("decrypt-forward", DECRYPT_FORWARD, echo.baseUrl(), "decrypt")
                 .write();
     }
 
@@ -144,6 +156,16 @@ public final class Backends implements AutoCloseable {
     /** A fresh code for a new user of {@code appid}, without a unionid. */
     public String newCode(String appid) {
         return issueCode(newUser(appid, false));
+    }
+
+    /**
+     * A fresh phone code for a user of {@code appid}, as the {@code getPhoneNumber} button would give: the stand-in
+     * accepts it once, with a valid access_token of that mini-program, and answers this number.
+     */
+    public String issuePhoneCode(String appid, String phoneNumber, String purePhoneNumber, String countryCode) {
+        String code = "p" + SEQUENCE.incrementAndGet() + random(12);
+        wechat.issuePhoneCode(appid, code, phoneNumber, purePhoneNumber, countryCode);
+        return code;
     }
 
     /** A code the stand-in never issued. */

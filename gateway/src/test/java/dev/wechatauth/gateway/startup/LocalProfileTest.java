@@ -3,11 +3,14 @@ package dev.wechatauth.gateway.startup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.GatewayProcess;
+import dev.wechatauth.gateway.rig.Http;
 import dev.wechatauth.gateway.rig.Routes;
 import dev.wechatauth.testkit.EchoDownstream;
 import org.junit.jupiter.api.AfterAll;
@@ -17,7 +20,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * docs/reference.md, Build and run: the {@code local} profile starts an embedded Redis and a WeChat sandbox in the
- * process, needs nothing configured but the routes, and warns loudly that codes are not checked with WeChat. A real
+ * process, needs nothing configured but the routes, and warns loudly that codes are not checked with WeChat; the
+ * sandbox answers any phone code with a fake number, and decryption works with its session_keys (its
+ * {@code /sandbox/encrypt} makes the data). A real
  * {@code java … GatewayApplication --spring.profiles.active=local} process with only {@code gateway.routes-file}
  * (and its ports) given.
  */
@@ -32,7 +37,9 @@ class LocalProfileTest {
         gateway = GatewayLauncher.withoutBackends()
                 .with("spring.profiles.active=local",
                         "gateway.routes-file=" + Routes.withLogin()
-                                .route("orders", "/api/orders/**", echo.baseUrl(), "required").write())
+                                .route("orders", "/api/orders/**", echo.baseUrl(), "required")
+                                .route("phone", "/wx/phone", "no://op", "phone")
+                                .route("decrypt", "/wx/decrypt", "no://op", "decrypt").write())
                 .startProcessListening(Duration.ofSeconds(60));
     }
 
@@ -76,6 +83,41 @@ class LocalProfileTest {
 
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
         assertThat(echo.last().headerValues("X-OpenId")).containsExactly(login.get("openid").asString());
+    }
+
+    @Test
+    void anyPhoneCodeGivesAFakeNumber() {
+        String token = gateway.login("phone-user-" + Backends.random(4)).json().get("token").asString();
+
+        Answer answer = gateway.post("/wx/phone", "{\"code\":\"any-phone-code\"}", "Authorization: Bearer " + token,
+                "Content-Type: application/json");
+
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        JsonNode json = answer.json();
+        assertThat(json.get("phoneNumber").asString()).matches("\\+861[0-9]{10}");
+        assertThat(json.get("purePhoneNumber").asString()).matches("1[0-9]{10}");
+        assertThat(json.get("countryCode").asString()).isEqualTo("86");
+    }
+
+    @Test
+    void dataTheSandboxEncryptsForAUserDecryptsWithThatUsersSession() {
+        String code = "decrypt-user-" + Backends.random(4);
+        String token = gateway.login(code).json().get("token").asString();
+        Matcher sandbox = Pattern.compile("WeChat sandbox: (http://127\\.0\\.0\\.1:[0-9]+)").matcher(gateway.output());
+        assertThat(sandbox.find()).as("the sandbox's address in the start-up warning").isTrue();
+        Answer sealed = Http.to(sandbox.group(1)).post("/sandbox/encrypt?code=" + code,
+                "{\"stepInfoList\":[{\"timestamp\":1700000000,\"step\":4321}]}", "Content-Type: application/json");
+        assertThat(sealed.status()).as("%s", sealed).isEqualTo(200);
+
+        Answer answer = gateway.post("/wx/decrypt", sealed.body(), "Authorization: Bearer " + token,
+                "Content-Type: application/json");
+
+        assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("{\"stepInfoList\":[{\"timestamp\":1700000000,\"step\":4321}]}");
+        Answer otherUser = gateway.post("/wx/decrypt", sealed.body(), "Authorization: Bearer "
+                + gateway.login("someone-else-" + Backends.random(4)).json().get("token").asString(),
+                "Content-Type: application/json");
+        assertThat(otherUser.status()).as("%s", otherUser).isEqualTo(400);
     }
 
     @Test
