@@ -1,5 +1,9 @@
 package dev.wechatauth.gateway.rig;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
 /**
  * The gateways test classes share, started by the first class that asks and stopped when the test JVM exits, so that
  * a suite pays for a gateway start only where it needs a configuration of its own.
@@ -24,7 +28,7 @@ public final class Gateways {
         if (shared == null) {
             backends = Backends.start();
             Runtime.getRuntime().addShutdownHook(new Thread(Gateways::stop, "shared-gateways-stop"));
-            shared = launcher().named("shared").start();
+            shared = warmedUp(launcher().named("shared").start());
         }
         return shared;
     }
@@ -33,9 +37,19 @@ public final class Gateways {
     public static synchronized InProcessGateway sharedPeer() {
         shared();
         if (peer == null) {
-            peer = launcher().named("shared peer").start();
+            peer = warmedUp(launcher().named("shared peer").start());
         }
         return peer;
+    }
+
+    /**
+     * A cold gateway's first call to WeChat (class loading, the connection pool) can take longer than the 1 s WeChat
+     * timeout on a busy machine: one login that succeeds, tried for as long as CI needs, warms it up for every class.
+     */
+    private static InProcessGateway warmedUp(InProcessGateway gateway) {
+        await("a first login on " + gateway).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> gateway.login(backends.issueCode(backends.newUser())).status() == 200);
+        return gateway;
     }
 
     private static GatewayLauncher launcher() {
