@@ -1,5 +1,9 @@
 package dev.wechatauth.gateway.rig;
 
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
 /**
  * The gateways test classes share, started by the first class that asks and stopped when the test JVM exits, so that
  * a suite pays for a gateway start only where it needs a configuration of its own.
@@ -39,12 +43,12 @@ public final class Gateways {
     }
 
     /**
-     * Sends one login (of a code WeChat refuses) through a gateway just started, its answer ignored: the first call of
-     * a JVM to WeChat (connection pool, codecs, class loading) can take longer than the 1 s WeChat timeout on a busy
-     * machine, and the login a test class starts with must measure WeChat, not the start.
+     * A cold gateway's first call to WeChat (class loading, the connection pool) can take longer than the 1 s WeChat
+     * timeout on a busy machine: one login that succeeds, tried for as long as CI needs, warms it up for every class.
      */
     private static InProcessGateway warmedUp(InProcessGateway gateway) {
-        gateway.login(Backends.unknownCode());
+        await("a first login on " + gateway).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> gateway.login(backends.issueCode(backends.newUser())).status() == 200);
         return gateway;
     }
 
