@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 
 import reactor.core.publisher.Mono;
@@ -18,6 +19,7 @@ public final class Tokens {
 
     private static final int TOKEN_BYTES = 32;
     private static final int TOKEN_LENGTH = 43;
+    private static final int PUBLIC_ID_BYTES = 16;
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     /** One digest per thread: looking SHA-256 up in the providers on every request costs more than hashing. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Tokens::sha256);
@@ -62,6 +64,16 @@ public final class Tokens {
     public static String hash(String token) {
         // digest() resets the instance, so each call starts afresh even after a failure
         return BASE64URL.encodeToString(SHA256.get().digest(token.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /**
+     * The public id of the session whose token hashes to {@code tokenHash}: 128 bits of SHA-256 over a fixed label and
+     * the hash, base64url (22 characters). It is stable for the session's life and one-way, so neither the token nor
+     * its Redis key can be found from it; the user's own session list and the identity JWT's {@code sid} show it.
+     */
+    public static String publicId(String tokenHash) {
+        byte[] digest = SHA256.get().digest(("session-id:" + tokenHash).getBytes(StandardCharsets.US_ASCII));
+        return BASE64URL.encodeToString(Arrays.copyOf(digest, PUBLIC_ID_BYTES));
     }
 
     private static MessageDigest sha256() {

@@ -99,4 +99,17 @@ class TokensTest {
         // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
         assertThat(Tokens.hash("abc")).isEqualTo("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
     }
+
+    @Test
+    void publicIdWhenSameHashThenStable22CharactersAndNeitherTheTokenNorItsHash() {
+        String token = "t".repeat(43);
+        String hash = Tokens.hash(token);
+
+        String id = Tokens.publicId(hash);
+
+        assertThat(id).hasSize(22).matches("[A-Za-z0-9_-]{22}").isEqualTo(Tokens.publicId(hash));
+        assertThat(hash).doesNotContain(id);
+        assertThat(token).doesNotContain(id);
+        assertThat(Tokens.publicId(Tokens.hash("u".repeat(43)))).isNotEqualTo(id);
+    }
 }
