@@ -62,7 +62,8 @@ public class LoginRoute implements PolicyHandler {
                             ? bodies.read(request, LoginRequest::fromJson, LoginRequest::fromForm)
                             : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
                 }))
-                .flatMap(body -> logins.login(apps.select(body.value(), request.getHeaders()), body.value().code())
+                .flatMap(body -> logins.login(apps.select(body.value(), request.getHeaders()), body.value().code(),
+                                request.getHeaders().getFirst(HttpHeaders.USER_AGENT))
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
                                 : Forwarding.forward(exchange, chain, body,

@@ -1,6 +1,7 @@
 package dev.wechatauth.plugin.login;
 
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.wechat.MiniProgram;
 import dev.wechatauth.plugin.wechat.WechatApi;
@@ -28,10 +29,16 @@ public class LoginService {
         this.duplicates = duplicates;
     }
 
-    /** Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not possible. */
-    public Mono<IssuedSession> login(MiniProgram app, String code) {
+    /**
+     * Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not
+     * possible ({@code user_blocked} for a user an operator blocked, once WeChat has said who it is).
+     *
+     * @param userAgent the login request's {@code User-Agent}, kept with the session for the user's list of devices
+     */
+    public Mono<IssuedSession> login(MiniProgram app, String code, String userAgent) {
+        String kept = Session.userAgentOf(userAgent);
         return duplicates.login(app.appid(), code, () -> guard.guard(WechatApi.CODE2SESSION, app.appid(),
                         () -> wechat.code2Session(app, code))
-                .flatMap(sessions::create));
+                .flatMap(identity -> sessions.create(identity, kept)));
     }
 }

@@ -86,7 +86,7 @@ class WechatAuthSettingsTest {
         WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
         WechatAuthProperties withProxy = new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(),
                 valid.loginLimit(), valid.login(), List.of("10.0.0.0/8", block), valid.session(), valid.endpoints(),
-                valid.circuitBreaker(), valid.phone(), valid.accessToken());
+                valid.circuitBreaker(), valid.phone(), valid.accessToken(), valid.admin());
 
         assertInvalid(withProxy, "wechat.auth.trusted-proxies", SECRET);
     }
@@ -122,9 +122,11 @@ class WechatAuthSettingsTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16), 256),
                 null,
-                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
-                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0,
+                        Duration.ofDays(30), 0),
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session", "/wx/sessions"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
-                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)));
+                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
+                new WechatAuthProperties.Admin(null));
     }
 }
