@@ -18,6 +18,7 @@ import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.RedisView;
 import dev.wechatauth.gateway.rig.Timing;
 import dev.wechatauth.gateway.rig.WechatUser;
+import dev.wechatauth.testkit.Resp;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -249,6 +250,41 @@ class DevicesTest extends OnTheSharedGateway {
         assertThat(session.get("createdAt").asLong())
                 .isEqualTo(gateway.get("/wx/sessions", "Authorization: Bearer " + mine).json().get("sessions").get(0)
                         .get("createdAt").asLong());
+    }
+
+    /** A session the previous release wrote (its record and its index field, as it wrote them) survives the upgrade. */
+    @Test
+    void aSessionWrittenByThePreviousReleaseStaysValidAndIsListedSensibly() {
+        WechatUser user = backends.newUser();
+        String old = Backends.unknownToken();
+        String key = RedisView.sessionKey(old);
+        long createdAt = Instant.now().getEpochSecond() - Duration.ofDays(45).toSeconds();
+        int redis = backends.redis.port();
+        Resp.command(redis, "SET", key, "{\"openid\":\"" + user.openid() + "\",\"unionid\":\"" + user.unionid()
+                + "\",\"appid\":\"" + user.appid() + "\",\"sessionKey\":\"" + user.sessionKey() + "\",\"createdAt\":"
+                + createdAt + "}", "PX", Long.toString(Duration.ofDays(6).toMillis()));
+        String userKey = RedisView.NAMESPACE + ":user:" + user.appid() + ":" + user.openid();
+        Resp.command(redis, "HSET", userKey, "session_key", user.sessionKey(),
+                "s:" + key.substring(key.lastIndexOf(':') + 1), Long.toString(createdAt));
+        Resp.command(redis, "PEXPIRE", userKey, Long.toString(Duration.ofDays(7).toMillis()));
+
+        JsonNode listed = gateway.get("/wx/sessions", "Authorization: Bearer " + old).json().get("sessions");
+
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("createdAt").asLong()).isEqualTo(createdAt);
+        assertThat(listed.get(0).get("lastUsedAt").asLong()).as("a day ago, or now that it was used")
+                .isBetween(Instant.now().getEpochSecond() - Duration.ofDays(1).toSeconds() - 60,
+                        Instant.now().getEpochSecond());
+        assertThat(listed.get(0).get("expiresIn").asLong()).as("the idle timeout: the lookup renewed it")
+                .isBetween(604_800L - 60, 604_800L);
+        assertThat(listed.get(0).get("current").asBoolean()).isTrue();
+        assertThat(listed.get(0).has("userAgent")).isFalse();
+        assertThat(peer.withToken(old).status()).as("45 days old, older than max-lifetime: still valid").isEqualTo(200);
+        String newer = peer.tokenFor(user);
+        assertThat(peer.get("/wx/sessions", "Authorization: Bearer " + newer).json().get("sessions").get(1)
+                .get("id").asString()).as("the old session is the earliest login").isEqualTo(listed.get(0).get("id").asString());
+        assertThat(gateway.get("/wx/session", "Authorization: Bearer " + old).json().get("expiresIn").asLong())
+                .isBetween(604_800L - 60, 604_800L);
     }
 
     // --- helpers ---
