@@ -16,8 +16,10 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
+import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.Gateways;
 import dev.wechatauth.gateway.rig.Http;
+import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.Timing;
 import dev.wechatauth.gateway.rig.WechatUser;
@@ -204,6 +206,27 @@ class AdminApiTest extends OnTheSharedGateway {
                 "Content-Type: application/json"), 404, "not_found");
 
         assertThat(gateway.withToken(token).status()).isEqualTo(200);
+    }
+
+    @Test
+    void withoutAConfiguredAdminTokenTheAdminApiIsNotFoundAndWithoutAManagementPortItIsNowhere() {
+        WechatUser alice = backends.newUser();
+        try (InProcessGateway off = GatewayLauncher.on(backends).named("no admin token")
+                .with("wechat.auth.admin.token=").start()) {
+            String token = off.tokenFor(alice);
+            for (String header : List.of(ADMIN, "Authorization: Bearer ")) {
+                assertError(off.management().get(sessionsOf(alice), header), 404, "not_found");
+                assertError(off.management().send("DELETE", sessionsOf(alice), null, header), 404, "not_found");
+                assertError(off.management().send("PUT", blockOf(alice), json("{\"seconds\":60}"), header,
+                        "Content-Type: application/json"), 404, "not_found");
+            }
+            assertThat(off.withToken(token).status()).isEqualTo(200);
+        }
+        try (InProcessGateway noPort = GatewayLauncher.on(backends).named("no management port")
+                .with("management.server.port=-1").start()) {
+            assertError(noPort.get(sessionsOf(alice), ADMIN), 404, "not_found");
+            assertError(noPort.send("DELETE", sessionsOf(alice), null, ADMIN), 404, "not_found");
+        }
     }
 
     @ParameterizedTest(name = "{0} is 400 invalid_request")

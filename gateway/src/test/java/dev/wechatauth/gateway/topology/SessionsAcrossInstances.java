@@ -7,6 +7,7 @@ import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -196,6 +197,40 @@ abstract class SessionsAcrossInstances {
         awaitLoggedOut(a(), phone);
         awaitLoggedOut(a(), tablet);
         assertError(b().withToken(tablet), 401, "invalid_token");
+    }
+
+    @Test
+    @Order(3)
+    void aKickOutThroughOneInstancesAdminApiEndsTheUsersSessionsOnTheOtherWithinOneSecond() {
+        WechatUser user = backends().newUser();
+        String phone = a().tokenFor(user);
+        String tablet = b().tokenFor(user);
+        assertThat(b().withToken(phone).status()).isEqualTo(200);
+        assertThat(a().withToken(tablet).status()).isEqualTo(200);
+
+        Answer kickOut = a().management().send("DELETE", "/admin/users/" + user.appid() + "/" + user.openid()
+                + "/sessions", null, "Authorization: Bearer " + Backends.ADMIN_TOKEN);
+
+        assertThat(kickOut.status()).as("%s", kickOut).isEqualTo(204);
+        awaitLoggedOut(b(), phone);
+        awaitLoggedOut(b(), tablet);
+        awaitLoggedOut(a(), tablet);
+    }
+
+    @Test
+    @Order(3)
+    void aBlockThroughOneInstanceRefusesTheUsersLoginsOnTheOther() {
+        WechatUser user = backends().newUser();
+        String token = b().tokenFor(user);
+        assertThat(b().withToken(token).status()).isEqualTo(200);
+
+        Answer block = a().management().send("PUT", "/admin/users/" + user.appid() + "/" + user.openid() + "/block",
+                "{\"seconds\":600}".getBytes(StandardCharsets.UTF_8),
+                "Authorization: Bearer " + Backends.ADMIN_TOKEN, "Content-Type: application/json");
+
+        assertThat(block.status()).as("%s", block).isEqualTo(204);
+        awaitLoggedOut(b(), token);
+        assertError(b().login(backends().issueCode(user)), 403, "user_blocked");
     }
 
     private static void awaitLoggedOut(Gateway gateway, String token) {

@@ -99,6 +99,48 @@ class WechatAuthSettingsTest {
         assertThat(properties(List.of(app)).toString()).doesNotContain(SECRET);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"short", "0123456789012345678901234567890", "0123456789012345 78901234567890123",
+            "01234567890123456789012345678901\u00e9"})
+    void newWhenTheAdminTokenIsShorterThan32VisibleCharactersThenInvalidSettingsWithoutTheToken(String token) {
+        assertInvalid(withAdminToken(token), "wechat.auth.admin.token", token);
+    }
+
+    @Test
+    void anAdminTokenOf32VisibleCharactersIsTheAdminTokenAndNoneOrEmptyTurnsTheAdminApiOff() {
+        String token = "0123456789abcdefghijklmnopqrstu!";
+
+        assertThat(new WechatAuthSettings(withAdminToken(token)).adminToken()).isEqualTo(token);
+        assertThat(new WechatAuthSettings(withAdminToken(null)).adminToken()).isNull();
+        assertThat(new WechatAuthSettings(withAdminToken("")).adminToken()).isNull();
+        assertThat(withAdminToken(token).toString()).doesNotContain(token);
+    }
+
+    @Test
+    void newWhenASessionLimitIsOutOfRangeThenInvalidSettingsNamingIt() {
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ZERO, 10), "wechat.auth.session.max-lifetime", null);
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ofDays(-1), 10), "wechat.auth.session.max-lifetime", null);
+        assertInvalid(withSession(Duration.ZERO, Duration.ofDays(30), 10), "wechat.auth.session.ttl", null);
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ofDays(30), -1), "wechat.auth.session.max-per-user", null);
+        assertThat(new WechatAuthSettings(withSession(Duration.ofDays(7), Duration.ofHours(1), 0))).isNotNull();
+    }
+
+    private static WechatAuthProperties withAdminToken(String token) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
+                valid.login(), valid.trustedProxies(), valid.session(), valid.endpoints(), valid.circuitBreaker(),
+                valid.phone(), valid.accessToken(), new WechatAuthProperties.Admin(token));
+    }
+
+    private static WechatAuthProperties withSession(Duration ttl, Duration maxLifetime, int maxPerUser) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        WechatAuthProperties.Session session = new WechatAuthProperties.Session(ttl, "wechat-auth",
+                Duration.ofSeconds(1), null, Duration.ofMillis(100), 0, maxLifetime, maxPerUser);
+        return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
+                valid.login(), valid.trustedProxies(), session, valid.endpoints(), valid.circuitBreaker(),
+                valid.phone(), valid.accessToken(), valid.admin());
+    }
+
     // --- helpers ---
 
     /** Asserts that building settings fails with a one-line message naming {@code property} and never {@code secret}. */
