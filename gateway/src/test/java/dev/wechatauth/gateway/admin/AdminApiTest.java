@@ -229,6 +229,19 @@ class AdminApiTest extends OnTheSharedGateway {
         }
     }
 
+    @Test
+    void theUsersOwnEndpointsAreNotOnTheManagementPort() {
+        String mine = gateway.newToken();
+        String bearer = "Authorization: Bearer " + mine;
+
+        assertError(admin(gateway).get("/wx/sessions", bearer), 404, "not_found");
+        assertError(admin(gateway).send("DELETE", "/wx/sessions", null, bearer), 404, "not_found");
+        assertError(admin(gateway).get("/wx/session", bearer), 404, "not_found");
+        assertError(admin(gateway).post("/wx/logout", null, bearer), 404, "not_found");
+
+        assertThat(gateway.withToken(mine).status()).isEqualTo(200);
+    }
+
     @ParameterizedTest(name = "{0} is 400 invalid_request")
     @ValueSource(strings = {"/admin/users/wx_contract_unknown/o_someone/sessions",
             "/admin/users/wx_contract_first/o%20someone/sessions", "/admin/users/wx_contract_first/o%2Bx/block",

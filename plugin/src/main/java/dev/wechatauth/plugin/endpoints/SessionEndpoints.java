@@ -10,6 +10,8 @@ import dev.wechatauth.plugin.routing.GatewayOrder;
 import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.Tokens;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -29,14 +31,18 @@ import reactor.core.publisher.Mono;
  * {@code not_found}.</li>
  * </ul>
  * No token is 401 {@code missing_token}, an unknown one 401 {@code invalid_token}; another method is 405.
+ * <p>
+ * Only on the public port: a management server of its own (a child context) also runs the application context's web
+ * filters, and this one leaves the requests made there alone.
  */
-public class SessionEndpoints implements WebFilter, Ordered {
+public class SessionEndpoints implements WebFilter, Ordered, ApplicationContextAware {
 
     private final String logoutPath;
     private final String sessionPath;
     private final String sessionsPath;
     private final String onePrefix;
     private final SessionStore sessions;
+    private ApplicationContext publicContext;
 
     public SessionEndpoints(String logoutPath, String sessionPath, String sessionsPath, SessionStore sessions) {
         this.logoutPath = logoutPath;
@@ -47,12 +53,21 @@ public class SessionEndpoints implements WebFilter, Ordered {
     }
 
     @Override
+    public void setApplicationContext(ApplicationContext context) {
+        this.publicContext = context;
+    }
+
+    @Override
     public int getOrder() {
         return GatewayOrder.SESSION_ENDPOINTS;
     }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (publicContext != null && exchange.getApplicationContext() != null
+                && exchange.getApplicationContext() != publicContext) {
+            return chain.filter(exchange);
+        }
         String path = exchange.getRequest().getPath().value();
         HttpMethod method = exchange.getRequest().getMethod();
         if (path.equals(logoutPath)) {
