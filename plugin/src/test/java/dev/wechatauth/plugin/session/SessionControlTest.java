@@ -130,6 +130,33 @@ class SessionControlTest {
         assertThat(store.find(third.token()).block()).isNotNull();
     }
 
+    @Test
+    void aRenewalThatRewritesLastUsedAtKeepsEveryOtherFieldIntact() {
+        RedisSessionStore store = store(0);
+        WechatIdentity user = new WechatIdentity(APPID, "o_rewrite", "u_rewrite", "a+b/c==");
+        String userAgent = "Mozilla/5.0 (\"quoted\") \u5fae\u4fe1/8.0 \\ back";
+        IssuedSession issued = create(store, user, userAgent);
+        clock.advance(Duration.ofMinutes(5));
+
+        Session renewed = store.find(issued.token()).block();
+
+        assertThat(renewed).isNotNull();
+        assertThat(renewed.lastUsedAt()).isGreaterThanOrEqualTo(issued.session().createdAt() + 299);
+        assertThat(renewed.userAgent()).isEqualTo(userAgent);
+        assertThat(renewed.sessionKey()).isEqualTo("a+b/c==");
+        assertThat(renewed.unionid()).isEqualTo("u_rewrite");
+        assertThat(renewed.createdAt()).isEqualTo(issued.session().createdAt());
+        assertThat(renewed.endsAt()).isEqualTo(issued.session().endsAt());
+
+        IssuedSession plain = create(store, new WechatIdentity(APPID, "o_plain", null, "a2V5"), null);
+        clock.advance(Duration.ofMinutes(5));
+        Session plainRenewed = store.find(plain.token()).block();
+        assertThat(plainRenewed).isNotNull();
+        assertThat(plainRenewed.lastUsedAt()).isGreaterThan(plain.session().createdAt());
+        assertThat(plainRenewed.unionid()).isNull();
+        assertThat(plainRenewed.userAgent()).isNull();
+    }
+
     // --- max-lifetime ---
 
     @Test
