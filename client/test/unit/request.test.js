@@ -246,3 +246,18 @@ test('a request without a url is a TypeError', async () => {
 test('without a wx API the client cannot be made', () => {
   assert.throws(() => createAuthClient({ baseUrl: 'https://gw.example' }), /no wx API/);
 });
+
+test('in a mini-program the global wx is used', async () => {
+  const gateway = new FakeGateway();
+  globalThis.wx = fakeWx(gateway);
+  try {
+    const auth = createAuthClient({ baseUrl: 'https://gw.example' });
+
+    const answer = await auth.request({ url: '/api/orders/1' });
+
+    assert.equal(answer.statusCode, 200);
+    assert.equal(globalThis.wx.calls.login, 1);
+  } finally {
+    delete globalThis.wx;
+  }
+});
