@@ -1,7 +1,8 @@
 'use strict';
 // Starts the packaged gateway (gateway/target/gateway.jar, or GATEWAY_JAR) in the `local` profile with the
 // repository's routes.yml, on two free ports (public and management), and stops it: SIGTERM, so that its embedded
-// Redis stops with it, then SIGKILL if it lingers. A gateway still running when this process exits is killed.
+// Redis stops with it, then SIGKILL if it lingers. A gateway still running when this process exits is killed; one
+// still running when this process is stopped by a signal gets SIGTERM.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -51,7 +52,14 @@ class LocalGateway {
     this.alive = true;
     this.exited.then(() => { this.alive = false; });
     this.killOnExit = () => child.kill('SIGKILL');
+    // a test run that is stopped (Ctrl-C, Maven ended) stops the gateway the gentle way first
+    this.stopOnSignal = (signal) => {
+      child.kill('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
     process.once('exit', this.killOnExit);
+    process.once('SIGINT', this.stopOnSignal);
+    process.once('SIGTERM', this.stopOnSignal);
   }
 
   /** Waits until the public and the management port answer; rejects if the process exits or `ms` pass. */
@@ -72,6 +80,8 @@ class LocalGateway {
 
   async stop() {
     process.removeListener('exit', this.killOnExit);
+    process.removeListener('SIGINT', this.stopOnSignal);
+    process.removeListener('SIGTERM', this.stopOnSignal);
     if (!this.alive) {
       return;
     }
