@@ -99,8 +99,16 @@
     status.textContent = token ? shim.user + ' has a token (' + token.slice(0, 6) + '…)' : shim.user + ' is not logged in';
   }
 
+  /** Buttons are off while a call runs, so that the panels show one call's requests and outcome. */
+  function busy(on) {
+    Array.prototype.forEach.call(document.querySelectorAll('button, select'), function (control) {
+      control.disabled = on;
+    });
+  }
+
   /** Runs one library call: clears the panels, shows the code, then the outcome. */
   function run(code, action) {
+    busy(true);
     sent = [];
     renderRequests();
     $('code').textContent = code;
@@ -117,6 +125,7 @@
       }
       $('result').textContent = value === undefined ? 'done' : json(shown);
       renderBackend(answer);
+      busy(false);
       showStatus();
       return value;
     }, function (failure) {
@@ -125,6 +134,7 @@
         error: failure.error, message: failure.message, statusCode: failure.statusCode, hint: failure.hint
       });
       renderBackend(null);
+      busy(false);
       showStatus();
     });
   }
