@@ -87,6 +87,14 @@ public final class IdentityHeaders {
      * the gateway sets.
      */
     public static void removeFromConnection(HttpHeaders headers) {
+        removeFromConnection(headers, null);
+    }
+
+    /**
+     * {@link #removeFromConnection(HttpHeaders)}, and also the header {@code alsoProtected} (any letter case), which the
+     * gateway sets too; {@code null}: none.
+     */
+    public static void removeFromConnection(HttpHeaders headers, String alsoProtected) {
         List<String> connection = headers.get(HttpHeaders.CONNECTION);
         if (connection == null) {
             return;
@@ -96,7 +104,7 @@ public final class IdentityHeaders {
         for (String value : connection) {
             for (String option : value.split(",")) {
                 String name = option.strip();
-                if (isIdentityLike(name)) {
+                if (isIdentityLike(name) || name.equalsIgnoreCase(alsoProtected)) {
                     changed = true;
                 } else if (!name.isEmpty()) {
                     kept.add(name);
@@ -113,17 +121,7 @@ public final class IdentityHeaders {
         }
     }
 
-    /**
-     * Removes what a client may not send on a route that carries identity: identity-like headers, identity-like names
-     * in {@code Connection}, and {@code Authorization}, which would hand the client's token to the service.
-     */
-    public static void anonymous(HttpHeaders headers) {
-        removeFrom(headers);
-        removeFromConnection(headers);
-        headers.remove(HttpHeaders.AUTHORIZATION);
-    }
-
-    /** Sets the identity of {@code session}; call {@link #anonymous(HttpHeaders)} first. */
+    /** Sets the identity of {@code session}; remove what the client sent first ({@link DownstreamIdentity}). */
     public static void set(HttpHeaders headers, Session session) {
         headers.set(OPEN_ID, session.openid());
         if (session.unionid() != null) {

@@ -86,7 +86,8 @@ class WechatAuthSettingsTest {
         WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
         WechatAuthProperties withProxy = new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(),
                 valid.loginLimit(), valid.login(), List.of("10.0.0.0/8", block), valid.session(), valid.endpoints(),
-                valid.circuitBreaker(), valid.phone(), valid.accessToken());
+                valid.circuitBreaker(), valid.phone(), valid.accessToken(), valid.identityToken(),
+                valid.identityHeaders());
 
         assertInvalid(withProxy, "wechat.auth.trusted-proxies", SECRET);
     }
@@ -125,6 +126,13 @@ class WechatAuthSettingsTest {
                 new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
-                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)));
+                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
+                identityToken(), new WechatAuthProperties.IdentityHeaders(false));
+    }
+
+    /** The identity JWT's defaults. */
+    static WechatAuthProperties.IdentityToken identityToken() {
+        return new WechatAuthProperties.IdentityToken(true, "Authorization", "wechat-auth-gateway",
+                Duration.ofMinutes(5), Duration.ofHours(24), null);
     }
 }
