@@ -134,9 +134,10 @@ public class IdentityKeys implements SmartLifecycle {
     @Override
     public void start() {
         if (announcements != null) {
-            announcements.start(() -> read().subscribe());
+            // off Lettuce's thread: a Redis command may wait for a pooled connection, which that thread would make
+            announcements.start(() -> read().subscribeOn(Schedulers.boundedElastic()).subscribe());
         }
-        rounds = Flux.interval(Duration.ZERO, round)
+        rounds = Flux.interval(Duration.ZERO, round, Schedulers.boundedElastic())
                 .onBackpressureDrop()
                 .concatMap(tick -> round(), 1)
                 .subscribe();
