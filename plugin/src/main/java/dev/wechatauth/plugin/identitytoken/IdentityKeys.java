@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import org.apache.commons.logging.Log;
@@ -28,9 +27,10 @@ import reactor.core.scheduler.Schedulers;
  * Every {@code round} (and once at start) it makes the next key when rotation is due, publishes its own keys
  * ({@link PublishedKeys}), announces a key published for the first time, switches to the next key once that was
  * announced long enough ago, and reads every instance's keys again. An announcement from another instance reads them
- * at once ({@link KeyAnnouncements}), so a new instance's key is in every JWK Set within about a second. When Redis
- * cannot be reached, the JWK Set keeps what it last read and this instance keeps signing with the key it holds; a
- * next key is not used before it could be published. Rounds start and stop with the application
+ * at once ({@link KeyAnnouncements}), so a new instance's key is in every JWK Set within about a second. A key read
+ * once stays in the JWK Set until the time it was published for, so neither an unreachable Redis nor one that lost
+ * its data removes a key whose JWTs may still be valid; this instance keeps signing with the key it holds, and a next
+ * key is not used before it could be published. Keys Redis lost are published and announced again the next round. Rounds start and stop with the application
  * ({@link SmartLifecycle}).
  */
 public class IdentityKeys implements SmartLifecycle {
@@ -44,7 +44,8 @@ public class IdentityKeys implements SmartLifecycle {
     private final Duration round;
     private final Duration announceFor;
     private final Set<String> announced = ConcurrentHashMap.newKeySet();
-    private volatile List<ECKey> others = List.of();
+    /** Every key read from Redis, by kid, kept until its own time even when Redis no longer has it. */
+    private final Map<String, PublishedKeys.Published> others = new ConcurrentHashMap<>();
     private volatile byte[] jwkSet;
     private volatile Disposable rounds;
 
@@ -96,6 +97,11 @@ public class IdentityKeys implements SmartLifecycle {
         List<SigningKeys.Publication> own = keys.publications(now);
         rebuild();
         return published.publish(own, now)
+                .doOnNext(missing -> {
+                    if (missing > 0) {
+                        announced.clear(); // Redis lost them: announce them again
+                    }
+                })
                 .thenMany(Flux.fromIterable(own).map(key -> key.publicJwk().getKeyID()).filter(kid -> !announced.contains(kid)))
                 .concatMap(kid -> published.announce(kid).doOnSuccess(sent -> announced.add(kid)))
                 .then(Mono.fromRunnable(() -> keys.published(now)))
@@ -106,11 +112,15 @@ public class IdentityKeys implements SmartLifecycle {
                 .then();
     }
 
-    /** Reads every instance's keys; on failure the JWK Set keeps the keys it last read. */
+    /**
+     * Reads every instance's keys. A key read once stays until the time it was published for, also when Redis lost
+     * it meanwhile or cannot be reached: its JWTs may still be valid.
+     */
     Mono<Void> read() {
         return published.read(clock.instant())
                 .doOnNext(read -> {
-                    others = read;
+                    read.forEach(key -> others.merge(key.publicJwk().getKeyID(), key,
+                            (known, now) -> now.until().isAfter(known.until()) ? now : known));
                     rebuild();
                 })
                 .onErrorResume(failure -> {
@@ -125,8 +135,10 @@ public class IdentityKeys implements SmartLifecycle {
         for (SigningKeys.Publication own : keys.publications(clock.instant())) {
             byKid.put(own.publicJwk().getKeyID(), own.publicJwk());
         }
-        for (ECKey other : others) {
-            byKid.putIfAbsent(other.getKeyID(), other);
+        Instant now = clock.instant();
+        others.values().removeIf(other -> !other.until().isAfter(now));
+        for (PublishedKeys.Published other : others.values()) {
+            byKid.putIfAbsent(other.publicJwk().getKeyID(), other.publicJwk());
         }
         jwkSet = new JWKSet(List.copyOf(byKid.values())).toString(true).getBytes(StandardCharsets.UTF_8);
     }

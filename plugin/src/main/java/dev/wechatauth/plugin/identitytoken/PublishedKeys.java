@@ -32,8 +32,9 @@ public class PublishedKeys {
     private static final Log log = LogFactory.getLog(PublishedKeys.class);
     private static final RedisScript<Long> PUBLISH = RedisScript.of("""
             local now = tonumber(ARGV[1])
+            local created = 0
             for i = 3, #ARGV, 2 do
-              redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+              created = created + redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
             end
             local all = redis.call('HGETALL', KEYS[1])
             for i = 1, #all, 2 do
@@ -45,7 +46,7 @@ public class PublishedKeys {
             if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
               redis.call('PEXPIRE', KEYS[1], ARGV[2])
             end
-            return 1""", Long.class);
+            return created""", Long.class);
 
     private final ReactiveStringRedisTemplate redis;
     private final String key;
@@ -64,8 +65,11 @@ public class PublishedKeys {
         return channel;
     }
 
-    /** Publishes {@code keys}, each until its time, and drops every key of any instance that is past its own. */
-    public Mono<Void> publish(List<SigningKeys.Publication> keys, Instant now) {
+    /**
+     * Publishes {@code keys}, each until its time, and drops every key of any instance that is past its own; emits how
+     * many of {@code keys} Redis did not have (all of them after Redis lost its data).
+     */
+    public Mono<Long> publish(List<SigningKeys.Publication> keys, Instant now) {
         List<String> arguments = new ArrayList<>();
         arguments.add(Long.toString(now.toEpochMilli()));
         long latest = keys.stream().mapToLong(key -> key.until().toEpochMilli()).max().orElse(now.toEpochMilli());
@@ -74,7 +78,7 @@ public class PublishedKeys {
             arguments.add(publication.publicJwk().getKeyID());
             arguments.add(publication.until().toEpochMilli() + " " + publication.publicJwk().toJSONString());
         }
-        return redis.execute(PUBLISH, List.of(key), arguments).then().timeout(timeout);
+        return redis.execute(PUBLISH, List.of(key), arguments).next().timeout(timeout);
     }
 
     /** Tells every instance that the key {@code kid} was published. */
@@ -82,14 +86,18 @@ public class PublishedKeys {
         return redis.convertAndSend(channel, kid).then().timeout(timeout);
     }
 
+    /** A key of some instance, and until when it is published. */
+    public record Published(ECKey publicJwk, Instant until) {
+    }
+
     /** Every published key whose time has not passed; an entry that is not a public P-256 key is skipped. */
-    public Mono<List<ECKey>> read(Instant now) {
+    public Mono<List<Published>> read(Instant now) {
         return redis.<String, String>opsForHash().entries(key)
                 .collectList()
                 .map(entries -> {
-                    List<ECKey> keys = new ArrayList<>();
+                    List<Published> keys = new ArrayList<>();
                     for (Map.Entry<String, String> entry : entries) {
-                        ECKey published = parse(entry.getValue(), now);
+                        Published published = parse(entry.getValue(), now);
                         if (published != null) {
                             keys.add(published);
                         }
@@ -99,15 +107,17 @@ public class PublishedKeys {
                 .timeout(timeout);
     }
 
-    private static ECKey parse(String value, Instant now) {
+    private static Published parse(String value, Instant now) {
         int space = value.indexOf(' ');
         try {
-            if (space < 0 || Long.parseLong(value.substring(0, space)) < now.toEpochMilli()) {
+            if (space < 0) {
                 return null;
             }
+            Instant until = Instant.ofEpochMilli(Long.parseLong(value.substring(0, space)));
             JWK jwk = JWK.parse(value.substring(space + 1));
-            if (jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve()) && ec.getKeyID() != null) {
-                return ec.toPublicJWK();
+            if (until.isAfter(now) && jwk instanceof ECKey ec && Curve.P_256.equals(ec.getCurve())
+                    && ec.getKeyID() != null) {
+                return new Published(ec.toPublicJWK(), until);
             }
         } catch (NumberFormatException | ParseException unreadable) {
             log.debug("A published key that cannot be read is skipped");
