@@ -1,5 +1,8 @@
 package dev.wechatauth.plugin.identity;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.wechatauth.plugin.identitytoken.IdentityTokens;
 import dev.wechatauth.plugin.routing.RouteTarget;
 import dev.wechatauth.plugin.session.Session;
@@ -9,7 +12,8 @@ import org.springframework.http.HttpHeaders;
 /**
  * What a request forwarded for a user carries, set the same way on every policy that forwards one ({@code required},
  * {@code optional}, {@code login}, {@code phone}, {@code decrypt}): the client's identity-like headers,
- * {@code Authorization} and its copy of the identity JWT's header removed first; then {@code X-OpenId},
+ * {@code Authorization} and its copies of the identity JWT's header (any letter case, {@code _} for {@code -})
+ * removed first; then {@code X-OpenId},
  * {@code X-UnionId}, {@code X-AppId}, with {@code identity-headers.cloud-run} also {@code X-WX-OPENID},
  * {@code X-WX-UNIONID}, {@code X-WX-APPID}, and the signed identity JWT when it is on.
  */
@@ -43,17 +47,27 @@ public class DownstreamIdentity {
 
     /** Whether a request forwarded without identity has a header to lose: an identity-like one or a JWT look-alike. */
     public boolean anyToRemove(HttpHeaders headers) {
-        return IdentityHeaders.anyIn(headers) || (!bearer && headers.containsHeader(tokenHeader));
+        if (IdentityHeaders.anyIn(headers)) {
+            return true;
+        }
+        if (!bearer) {
+            for (String name : headers.headerNames()) {
+                if (IdentityHeaders.isNamedLike(name, tokenHeader)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
      * Removes, for a request forwarded as sent ({@code public} routes), what could pass for the gateway's identity:
-     * identity-like headers and a copy of the JWT's header (unless that is {@code Authorization}, which stays).
+     * identity-like headers and copies of the JWT's header (unless that is {@code Authorization}, which stays).
      */
     public void removeLookAlikes(HttpHeaders headers) {
         IdentityHeaders.removeFrom(headers);
         if (!bearer) {
-            headers.remove(tokenHeader);
+            removeTokenHeaderCopies(headers);
         }
     }
 
@@ -62,7 +76,20 @@ public class DownstreamIdentity {
         IdentityHeaders.removeFrom(headers);
         IdentityHeaders.removeFromConnection(headers, tokenHeader);
         headers.remove(HttpHeaders.AUTHORIZATION);
-        headers.remove(tokenHeader);
+        removeTokenHeaderCopies(headers);
+    }
+
+    /** Removes the JWT's header in any letter case and its {@code _} look-alikes, every copy. */
+    private void removeTokenHeaderCopies(HttpHeaders headers) {
+        List<String> doomed = null;
+        for (String name : headers.headerNames()) {
+            if (IdentityHeaders.isNamedLike(name, tokenHeader)) {
+                (doomed == null ? doomed = new ArrayList<>(1) : doomed).add(name);
+            }
+        }
+        if (doomed != null) {
+            doomed.forEach(headers::remove);
+        }
     }
 
     /**

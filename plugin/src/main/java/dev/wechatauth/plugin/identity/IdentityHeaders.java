@@ -39,6 +39,23 @@ public final class IdentityHeaders {
                 || (name.length() == PURE_PHONE.length() && sameName(name, PURE_PHONE, PURE_PHONE.length()));
     }
 
+    /** Whether {@code name} is {@code header} in any letter case, with {@code _} read as {@code -}. */
+    public static boolean isNamedLike(String name, String header) {
+        if (name.length() != header.length()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (dashedLowerCase(name.charAt(i)) != dashedLowerCase(header.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char dashedLowerCase(char c) {
+        return c == '_' ? '-' : Character.toLowerCase(c);
+    }
+
     /** Compares the first {@code length} characters ignoring letter case, with {@code _} read as {@code -}. */
     private static boolean sameName(String name, String lowerCaseDashed, int length) {
         if (name.length() < length) {
@@ -91,8 +108,8 @@ public final class IdentityHeaders {
     }
 
     /**
-     * {@link #removeFromConnection(HttpHeaders)}, and also the header {@code alsoProtected} (any letter case), which the
-     * gateway sets too; {@code null}: none.
+     * {@link #removeFromConnection(HttpHeaders)}, and also the header {@code alsoProtected} (any letter case, {@code _}
+     * for {@code -}), which the gateway sets too; {@code null}: none.
      */
     public static void removeFromConnection(HttpHeaders headers, String alsoProtected) {
         List<String> connection = headers.get(HttpHeaders.CONNECTION);
@@ -104,7 +121,7 @@ public final class IdentityHeaders {
         for (String value : connection) {
             for (String option : value.split(",")) {
                 String name = option.strip();
-                if (isIdentityLike(name) || name.equalsIgnoreCase(alsoProtected)) {
+                if (isIdentityLike(name) || (alsoProtected != null && isNamedLike(name, alsoProtected))) {
                     changed = true;
                 } else if (!name.isEmpty()) {
                     kept.add(name);
