@@ -12,5 +12,6 @@ WORKDIR /app
 COPY --from=build /src/gateway/target/gateway.jar /app/gateway.jar
 COPY routes.yml /app/routes.yml
 USER gateway
-EXPOSE 8080
+# 8080: the public port; 8081: the management port (health, /actuator/prometheus), to keep private
+EXPOSE 8080 8081
 ENTRYPOINT ["java", "-jar", "/app/gateway.jar"]

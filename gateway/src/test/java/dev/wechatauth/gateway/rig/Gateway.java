@@ -37,7 +37,7 @@ public abstract class Gateway implements AutoCloseable {
         return port;
     }
 
-    /** The port of the actuator ({@code management.server.port}). */
+    /** The port of the actuator ({@code management.server.port}); -1 when it is off. */
     public int managementPort() {
         return managementPort;
     }

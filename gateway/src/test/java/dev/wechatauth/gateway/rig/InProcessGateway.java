@@ -9,7 +9,7 @@ public final class InProcessGateway extends Gateway {
 
     InProcessGateway(String name, Backends backends, ConfigurableApplicationContext context) {
         super(name, backends, context.getEnvironment().getRequiredProperty("local.server.port", Integer.class),
-                context.getEnvironment().getRequiredProperty("local.management.port", Integer.class));
+                context.getEnvironment().getProperty("local.management.port", Integer.class, -1));
         this.context = context;
     }
 

@@ -126,6 +126,27 @@ class SessionStoreOutageTest {
     }
 
     @Test
+    void healthIsDownOnBothPortsWhileRedisIsDownAndUpAgainAfter() {
+        backends.redis.stop();
+
+        await("health DOWN").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertHealth(gateway.get("/actuator/health"), 503, "DOWN");
+            assertHealth(gateway.management().get("/actuator/health"), 503, "DOWN");
+        });
+        backends.redis.restart();
+        await("health UP").atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertHealth(gateway.get("/actuator/health"), 200, "UP");
+            assertHealth(gateway.management().get("/actuator/health"), 200, "UP");
+        });
+    }
+
+    private static void assertHealth(Answer answer, int status, String state) {
+        assertThat(answer.status()).as("%s", answer).isEqualTo(status);
+        assertThat(answer.json().propertyNames()).as("%s", answer).containsExactly("status");
+        assertThat(answer.json().get("status").asString()).isEqualTo(state);
+    }
+
+    @Test
     void aFrozenRedisIs503NotAHangingRequest() {
         backends.redis.pause();
 
