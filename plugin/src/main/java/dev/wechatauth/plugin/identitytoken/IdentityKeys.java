@@ -145,6 +145,8 @@ public class IdentityKeys implements SmartLifecycle {
 
     @Override
     public void start() {
+        log.info("Identity JWTs are signed with key " + keys.signing().kid() + "; its public key is served at "
+                + JwkSetEndpoint.PATH);
         if (announcements != null) {
             // off Lettuce's thread: a Redis command may wait for a pooled connection, which that thread would make
             announcements.start(() -> read().subscribeOn(Schedulers.boundedElastic()).subscribe());
