@@ -4,6 +4,9 @@ import static dev.wechatauth.gateway.rig.Backends.REQUIRED;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
+import static dev.wechatauth.gateway.rig.IdentityJwt.from;
+import static dev.wechatauth.gateway.rig.IdentityJwt.jwkSet;
+import static dev.wechatauth.gateway.rig.IdentityJwt.verifies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import com.nimbusds.jwt.SignedJWT;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
@@ -231,6 +235,33 @@ abstract class SessionsAcrossInstances {
         assertThat(block.status()).as("%s", block).isEqualTo(204);
         awaitLoggedOut(b(), token);
         assertError(b().login(backends().issueCode(user)), 403, "user_blocked");
+    }
+
+    /**
+     * docs/reference.md, Signed identity for services: a new instance's key is in every instance's JWK Set within about
+     * a second, through the key announcement (pub/sub, on Cluster too: the instances re-read Redis on their own only
+     * every 30 s), and each instance's JWT verifies with the other's JWK Set.
+     */
+    @Test
+    @Order(3)
+    void anInstanceAddedIsInEveryJwkSetWithinASecondAndEachOnesJwtVerifiesWithTheOthers() {
+        try (InProcessGateway added = Instances.launcher("C", backends()).start()) {
+            SignedJWT fromAdded = jwtThrough(added);
+            SignedJWT fromA = jwtThrough(a());
+
+            await("C's key in A's and B's JWK Sets").atMost(Timing.generous(LOGOUT_EVERYWHERE))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> verifies(fromAdded, jwkSet(a())) && verifies(fromAdded, jwkSet(b())));
+            assertThat(verifies(fromA, jwkSet(b()))).as("A's JWT with B's JWK Set").isTrue();
+            assertThat(verifies(fromA, jwkSet(added))).as("A's JWT with C's JWK Set").isTrue();
+        }
+    }
+
+    private SignedJWT jwtThrough(Gateway gateway) {
+        backends().echo.clear();
+        SignedJWT jwt = from(assertForwarded(gateway.withToken(gateway.newToken()), backends().echo));
+        backends().echo.clear();
+        return jwt;
     }
 
     private static void awaitLoggedOut(Gateway gateway, String token) {

@@ -6,7 +6,7 @@ import dev.wechatauth.plugin.exchange.BodyReader;
 import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
 import dev.wechatauth.plugin.identity.BearerToken;
-import dev.wechatauth.plugin.identity.IdentityHeaders;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
 import dev.wechatauth.plugin.session.IssuedSession;
@@ -26,7 +26,8 @@ import reactor.core.publisher.Mono;
  * <li>Exchange: the mini-program is chosen, the code exchanged with WeChat (or the duplicate window's earlier
  * outcome taken), a session created.</li>
  * <li>Answer ({@code uri: no://op}): {@code {"token","tokenType","expiresIn","openid","unionid"?}}; or forward: the
- * body intact, the client's identity-like headers and {@code Authorization} replaced by the new identity, and
+ * body intact, the client's identity-like headers and {@code Authorization} replaced by the new identity and its
+ * JWT ({@link DownstreamIdentity}), and
  * {@code X-Auth-Token} / {@code X-Auth-Expires-In} added to the service's answer.</li>
  * </ol>
  */
@@ -40,14 +41,16 @@ public class LoginRoute implements PolicyHandler {
     private final BodyReader bodies;
     private final AppSelector apps;
     private final LoginService logins;
+    private final DownstreamIdentity identity;
 
     public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
-            LoginService logins) {
+            LoginService logins, DownstreamIdentity identity) {
         this.clients = clients;
         this.limiter = limiter;
         this.bodies = bodies;
         this.apps = apps;
         this.logins = logins;
+        this.identity = identity;
     }
 
     @Override
@@ -67,10 +70,8 @@ public class LoginRoute implements PolicyHandler {
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
                                 : Forwarding.forward(exchange, chain, body,
-                                        headers -> {
-                                            IdentityHeaders.anonymous(headers);
-                                            IdentityHeaders.set(headers, issued.session());
-                                        },
+                                        headers -> identity.identify(headers, issued.session(), issued.token(),
+                                                route),
                                         headers -> tokenHeaders(headers, issued))));
     }
 
