@@ -1,6 +1,7 @@
 package dev.wechatauth.gateway.session;
 
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
+import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,10 +11,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.nimbusds.jwt.SignedJWT;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
 import dev.wechatauth.gateway.rig.Gateways;
+import dev.wechatauth.gateway.rig.IdentityJwt;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.RedisView;
 import dev.wechatauth.gateway.rig.Timing;
@@ -285,6 +288,16 @@ class DevicesTest extends OnTheSharedGateway {
                 .get("id").asString()).as("the old session is the earliest login").isEqualTo(listed.get(0).get("id").asString());
         assertThat(gateway.get("/wx/session", "Authorization: Bearer " + old).json().get("expiresIn").asLong())
                 .isBetween(604_800L - 60, 604_800L);
+    }
+
+    @Test
+    void theIdentityJwtsSidIsTheSessionsIdInTheList() throws Exception {
+        String mine = gateway.newToken();
+        backends.echo.clear();
+
+        SignedJWT jwt = IdentityJwt.from(assertForwarded(peer.withToken(mine), backends.echo));
+
+        assertThat(jwt.getJWTClaimsSet().getStringClaim("sid")).isEqualTo(onlyId(gateway, mine));
     }
 
     // --- helpers ---
