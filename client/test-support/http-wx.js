@@ -5,10 +5,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+/** Codes are numbered across every `wx` of the process, so that two devices of one user never send the same code. */
+let codes = 0;
+
 function httpWx(user) {
   const storage = new Map();
   const calls = { login: 0, request: [], uploadFile: [] };
-  let codes = 0;
 
   function answerOf(response, text) {
     const header = {};

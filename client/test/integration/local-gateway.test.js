@@ -112,6 +112,31 @@ test('after logout() the token is gone: a required route without autoLogin is 40
   assert.equal((await replay.json()).error, 'invalid_token');
 });
 
+test('sessions() lists the user\'s devices with this one current; endSession() and logoutEverywhere() end them', async () => {
+  const phone = client();
+  await phone.auth.login();
+  const tablet = { wx: httpWx(phone.wx.user) };
+  tablet.auth = createAuthClient({ baseUrl: gateway.baseUrl, wx: tablet.wx });
+  await tablet.auth.login();
+
+  const list = await phone.auth.sessions();
+  assert.equal(list.length, 2);
+  assert.equal(list.filter((session) => session.current).length, 1);
+  list.forEach((session) => {
+    assert.match(session.id, /^[A-Za-z0-9_-]+$/);
+    assert.ok(session.createdAt > 1700000000 && session.expiresIn > 0, JSON.stringify(session));
+    assert.ok(!session.id.includes(phone.auth.getToken()) && !session.id.includes(tablet.auth.getToken()));
+  });
+  await phone.auth.endSession(list.find((session) => !session.current).id);
+  await assert.rejects(tablet.auth.request({ url: '/api/orders/1', autoLogin: false }), { error: 'invalid_token' });
+  await assert.rejects(phone.auth.endSession('not-a-session-of-mine'), { error: 'not_found', statusCode: 404 });
+
+  await tablet.auth.login();
+  await phone.auth.logoutEverywhere();
+  assert.equal(phone.auth.isLoggedIn(), false);
+  await assert.rejects(tablet.auth.request({ url: '/api/orders/1', autoLogin: false }), { error: 'invalid_token' });
+});
+
 test('an unknown route is rejected with the gateway\'s not_found and its message', async () => {
   const { auth } = client();
 
