@@ -24,6 +24,8 @@ import dev.wechatauth.plugin.login.DuplicateLoginWindow;
 import dev.wechatauth.plugin.login.LoginRateLimiter;
 import dev.wechatauth.plugin.login.LoginRoute;
 import dev.wechatauth.plugin.login.LoginService;
+import dev.wechatauth.plugin.metrics.LoginMeters;
+import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.phone.PhoneNumbers;
 import dev.wechatauth.plugin.phone.PhoneRoute;
 import dev.wechatauth.plugin.routing.RequestPathGuard;
@@ -41,6 +43,7 @@ import dev.wechatauth.plugin.wechat.WechatApi;
 import dev.wechatauth.plugin.wechat.WechatCallGuard;
 import dev.wechatauth.plugin.wechat.WechatClient;
 import dev.wechatauth.plugin.wechat.WechatHttpClients;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -148,16 +151,35 @@ public class WechatAuthAutoConfiguration {
         return new RedisSessionStore(redis, tokens, writer, session.namespace(), session.ttl(), Clock.systemUTC());
     }
 
+    /** The login series, counted into the application's meter registry if it has one. */
     @Bean
     @ConditionalOnMissingBean
-    WechatCallGuard wechatCallGuard(WechatAuthSettings settings) {
+    LoginMeters wechatLoginMeters(ObjectProvider<MeterRegistry> registry, MiniPrograms apps) {
+        MeterRegistry meters = registry.getIfAvailable();
+        return meters == null ? LoginMeters.unmeasured() : new LoginMeters(meters, apps.appids());
+    }
+
+    /** The token-check series, counted into the application's meter registry if it has one. */
+    @Bean
+    @ConditionalOnMissingBean
+    SessionCheckMeters wechatSessionCheckMeters(ObjectProvider<MeterRegistry> registry) {
+        MeterRegistry meters = registry.getIfAvailable();
+        return meters == null ? SessionCheckMeters.unmeasured() : new SessionCheckMeters(meters);
+    }
+
+    /** Its breakers and bounds are made at start for every mini-program, so that their series show from the start. */
+    @Bean
+    @ConditionalOnMissingBean
+    WechatCallGuard wechatCallGuard(WechatAuthSettings settings, MiniPrograms apps) {
         WechatAuthProperties.CircuitBreaker breaker = settings.properties().circuitBreaker();
         Map<WechatApi, Integer> maxInFlight = new EnumMap<>(WechatApi.class);
         maxInFlight.put(WechatApi.CODE2SESSION, settings.properties().login().maxInFlight());
         maxInFlight.put(WechatApi.STABLE_TOKEN, STABLE_TOKEN_MAX_IN_FLIGHT);
         maxInFlight.put(WechatApi.PHONE, settings.properties().phone().maxInFlight());
-        return new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(), breaker.openFor(),
-                breaker.trialCalls(), maxInFlight);
+        WechatCallGuard guard = new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(),
+                breaker.openFor(), breaker.trialCalls(), maxInFlight);
+        apps.appids().forEach(guard::expect);
+        return guard;
     }
 
     @Bean
@@ -181,32 +203,32 @@ public class WechatAuthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LoginService wechatLoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
-            DuplicateLoginWindow duplicates) {
-        return new LoginService(wechat, guard, sessions, duplicates);
+            DuplicateLoginWindow duplicates, LoginMeters meters) {
+        return new LoginService(wechat, guard, sessions, duplicates, meters);
     }
 
     @Bean
     @ConditionalOnMissingBean
     LoginRoute wechatLoginRoute(WechatAuthSettings settings, ReactiveStringRedisTemplate redis, MiniPrograms apps,
-            LoginService logins) {
+            LoginService logins, LoginMeters meters) {
         WechatAuthProperties properties = settings.properties();
         return new LoginRoute(new ClientAddress(settings.trustedProxies()),
                 new LoginRateLimiter(redis, properties.session().namespace(), properties.loginLimit().requests(),
                         properties.loginLimit().period()),
                 new BodyReader((int) properties.login().maxBodySize().toBytes()),
-                new AppSelector(apps), logins);
+                new AppSelector(apps), logins, meters);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    IdentityForwarding wechatIdentityForwarding(SessionStore sessions) {
-        return new IdentityForwarding(sessions);
+    IdentityForwarding wechatIdentityForwarding(SessionStore sessions, SessionCheckMeters checks) {
+        return new IdentityForwarding(sessions, checks);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    RequiredSession wechatRequiredSession(SessionStore sessions) {
-        return new RequiredSession(sessions);
+    RequiredSession wechatRequiredSession(SessionStore sessions, SessionCheckMeters checks) {
+        return new RequiredSession(sessions, checks);
     }
 
     @Bean

@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
+import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RouteTarget;
@@ -25,13 +26,21 @@ import reactor.core.publisher.Mono;
  * <li>Forwarded with {@code X-OpenId} / {@code X-UnionId} / {@code X-AppId}, after every identity-like header the
  * client sent and its {@code Authorization} were removed.</li>
  * </ol>
+ * Each token check of steps 2 to 4 is counted ({@link SessionCheckMeters}).
  */
 public class IdentityForwarding implements PolicyHandler {
 
     private final SessionStore sessions;
+    private final SessionCheckMeters checks;
 
+    /** Identity forwarding whose token checks are not counted. */
     public IdentityForwarding(SessionStore sessions) {
+        this(sessions, SessionCheckMeters.unmeasured());
+    }
+
+    public IdentityForwarding(SessionStore sessions, SessionCheckMeters checks) {
         this.sessions = sessions;
+        this.checks = checks;
     }
 
     @Override
@@ -43,11 +52,18 @@ public class IdentityForwarding implements PolicyHandler {
         BearerToken bearer = BearerToken.from(sent);
         return switch (bearer.kind()) {
             case DUPLICATE -> Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
-            case MALFORMED -> Mono.error(new GatewayErrorException(GatewayError.INVALID_TOKEN));
-            case NONE -> route.policy() == RoutePolicy.REQUIRED
-                    ? Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN))
-                    : chain.filter(withHeaders(exchange, IdentityHeaders::anonymous));
-            case PRESENT -> sessions.find(bearer.token())
+            case MALFORMED -> {
+                checks.malformedToken();
+                yield Mono.error(new GatewayErrorException(GatewayError.INVALID_TOKEN));
+            }
+            case NONE -> {
+                if (route.policy() != RoutePolicy.REQUIRED) {
+                    yield chain.filter(withHeaders(exchange, IdentityHeaders::anonymous));
+                }
+                checks.missingToken();
+                yield Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN));
+            }
+            case PRESENT -> checks.counted(sessions.find(bearer.token()))
                     .map(session -> chain.filter(withHeaders(exchange, headers -> identified(headers, session))))
                     .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_TOKEN)))
                     .flatMap(forwarded -> forwarded);

@@ -5,11 +5,14 @@ import dev.wechatauth.plugin.error.GatewayErrorException;
 import dev.wechatauth.plugin.exchange.BodyReader;
 import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
+import dev.wechatauth.plugin.exchange.ReadBody;
 import dev.wechatauth.plugin.identity.BearerToken;
 import dev.wechatauth.plugin.identity.IdentityHeaders;
+import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.wechat.MiniProgram;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -29,6 +32,8 @@ import reactor.core.publisher.Mono;
  * body intact, the client's identity-like headers and {@code Authorization} replaced by the new identity, and
  * {@code X-Auth-Token} / {@code X-Auth-Expires-In} added to the service's answer.</li>
  * </ol>
+ * Attempts refused before a mini-program is chosen are counted here ({@link LoginMeters#refused}); the others by the
+ * {@link LoginService}.
  */
 public class LoginRoute implements PolicyHandler {
 
@@ -40,20 +45,32 @@ public class LoginRoute implements PolicyHandler {
     private final BodyReader bodies;
     private final AppSelector apps;
     private final LoginService logins;
+    private final LoginMeters meters;
 
+    /** A login route whose refusals are not counted. */
     public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
             LoginService logins) {
+        this(clients, limiter, bodies, apps, logins, LoginMeters.unmeasured());
+    }
+
+    public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
+            LoginService logins, LoginMeters meters) {
         this.clients = clients;
         this.limiter = limiter;
         this.bodies = bodies;
         this.apps = apps;
         this.logins = logins;
+        this.meters = meters;
+    }
+
+    /** A readable login body and the mini-program it is for. */
+    private record Attempt(MiniProgram app, ReadBody<LoginRequest> body) {
     }
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
         ServerHttpRequest request = exchange.getRequest();
-        return limiter.attempt(clients.of(request))
+        return meters.inFlight(limiter.attempt(clients.of(request))
                 .then(Mono.defer(() -> {
                     if (BearerToken.from(request.getHeaders()).kind() == BearerToken.Kind.DUPLICATE) {
                         return Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
@@ -62,15 +79,17 @@ public class LoginRoute implements PolicyHandler {
                             ? bodies.read(request, LoginRequest::fromJson, LoginRequest::fromForm)
                             : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
                 }))
-                .flatMap(body -> logins.login(apps.select(body.value(), request.getHeaders()), body.value().code())
+                .map(body -> new Attempt(apps.select(body.value(), request.getHeaders()), body))
+                .doOnError(meters::refused)
+                .flatMap(attempt -> logins.login(attempt.app(), attempt.body().value().code())
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
-                                : Forwarding.forward(exchange, chain, body,
+                                : Forwarding.forward(exchange, chain, attempt.body(),
                                         headers -> {
                                             IdentityHeaders.anonymous(headers);
                                             IdentityHeaders.set(headers, issued.session());
                                         },
-                                        headers -> tokenHeaders(headers, issued))));
+                                        headers -> tokenHeaders(headers, issued)))));
     }
 
     private static void tokenHeaders(HttpHeaders headers, IssuedSession issued) {
