@@ -8,6 +8,8 @@ import java.util.function.Supplier;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
+import dev.wechatauth.gateway.rig.GatewayLauncher;
+import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.OnTheSharedGateway;
 import dev.wechatauth.gateway.rig.Scrape;
 import dev.wechatauth.gateway.rig.WechatUser;
@@ -18,8 +20,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * docs/reference.md, The management port: {@code /actuator/prometheus} counts logins by mini-program and outcome,
  * times the WeChat calls, counts token checks and the session cache's hits, shows each breaker's state, and carries
- * Reactor Netty's, Resilience4j's, Caffeine's and the JVM's own series; no openid, token or code is in it. Counters
- * are compared before and after what a test does (the shared gateway serves other classes too).
+ * Reactor Netty's, Resilience4j's, Caffeine's and the JVM's own series; no openid, token or code is in it. Reactor
+ * Netty's per-request series are there only with {@code gateway.metrics.server-requests=true}. Counters are compared
+ * before and after what a test does (the shared gateway serves other classes too). Reactor Netty records into
+ * Micrometer's global registry, which every gateway of the test JVM joins: its samples are summed over them.
  */
 class MetricsTest extends OnTheSharedGateway {
 
@@ -132,17 +136,40 @@ class MetricsTest extends OnTheSharedGateway {
     }
 
     @Test
-    void reactorNettysJvmsAndTheRoutesPoolsSeriesAreThere() {
+    void reactorNettysPoolAndTheJvmsSeriesAreThereAndNoPerRequestSeries() {
+        assertThat(gateway.get(Backends.PUBLIC).status()).isEqualTo(200);
+        Scrape before = scrape();
+
         assertThat(gateway.get(Backends.PUBLIC).status()).isEqualTo(200);
 
-        Scrape scrape = scrape();
+        Scrape after = scrape();
+        assertThat(after.names()).contains("reactor_netty_connection_provider_active_connections",
+                "reactor_netty_connection_provider_pending_connections_time_seconds_count",
+                "reactor_netty_bytebuf_allocator_used_direct_memory", "jvm_memory_used_bytes", "process_cpu_usage",
+                "jvm_gc_pause_seconds_count");
+        assertThat(after.names()).as("observations, off for their cost")
+                .noneMatch(name -> name.startsWith("spring_cloud_gateway_requests")
+                        || name.startsWith("http_server_requests"));
+        assertThat(after.sum("reactor_netty_http_server_data_sent_time_seconds_count"))
+                .as("Reactor Netty's request series (off by default; another gateway of this JVM may have them on)")
+                .isEqualTo(before.sum("reactor_netty_http_server_data_sent_time_seconds_count"));
+    }
 
-        assertThat(scrape.names()).contains("reactor_netty_http_server_data_sent_time_seconds_count",
-                "reactor_netty_connection_provider_active_connections", "jvm_memory_used_bytes",
-                "process_cpu_usage", "jvm_gc_pause_seconds_count");
-        assertThat(scrape.samples()).as("one uri tag for every path (the connection gauges' is the protocol)")
-                .filteredOn(sample -> sample.name().startsWith("reactor_netty_http_server"))
-                .allSatisfy(sample -> assertThat(sample.labels().get("uri")).isIn(null, "/**", "http"));
+    @Test
+    void serverRequestsTurnsOnReactorNettysRequestSeriesUnderOneUri() {
+        try (InProcessGateway withRequests = GatewayLauncher.on(backends).named("server requests")
+                .with("gateway.metrics.server-requests=true").start()) {
+            assertThat(withRequests.get(Backends.PUBLIC).status()).isEqualTo(200);
+            assertThat(withRequests.get("/api/status/some/other/path").status()).isEqualTo(200);
+
+            Scrape scrape = Scrape.of(withRequests);
+
+            assertThat(scrape.matching("reactor_netty_http_server_data_sent_time_seconds_count", "method=GET",
+                    "status=200")).singleElement().satisfies(sample -> {
+                        assertThat(sample.labels().get("uri")).as("every path under one uri").isEqualTo("/**");
+                        assertThat(sample.value()).isGreaterThanOrEqualTo(2);
+                    });
+        }
     }
 
     @Test
