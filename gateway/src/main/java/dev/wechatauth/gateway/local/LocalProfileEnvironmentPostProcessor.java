@@ -1,5 +1,7 @@
 package dev.wechatauth.gateway.local;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.commons.logging.Log;
@@ -16,12 +18,17 @@ import org.springframework.core.env.Profiles;
 /**
  * The {@code local} profile, for a laptop with nothing but a JDK: starts an embedded Redis and an in-process WeChat
  * sandbox, points the gateway at both, configures a sandbox mini-program, and warns loudly that codes are not checked
- * with WeChat. Does nothing unless the profile is chosen.
+ * with WeChat. It also starts an echo backend ({@link LocalEchoBackend}) and gives the service addresses of the example
+ * {@code routes.yml} ({@link #ECHOED_SERVICES}) to it, unless the environment names them. Does nothing unless the
+ * profile is chosen.
  */
 public class LocalProfileEnvironmentPostProcessor implements EnvironmentPostProcessor, Ordered {
 
     public static final String PROFILE = "local";
     static final String SANDBOX_APPID = "wx_local_sandbox";
+    /** The placeholders of the example routes.yml's services, all answered by the echo backend here. */
+    static final List<String> ECHOED_SERVICES = List.of("ORDERS_URL", "CATALOG_URL", "STATUS_URL", "USERS_URL",
+            "STEPS_URL");
 
     private final Log log;
 
@@ -42,13 +49,20 @@ public class LocalProfileEnvironmentPostProcessor implements EnvironmentPostProc
         }
         LocalRedis redis = new LocalRedis();
         LocalWechatSandbox wechat = new LocalWechatSandbox(SANDBOX_APPID);
+        LocalEchoBackend echo = new LocalEchoBackend();
         environment.getPropertySources().addFirst(new MapPropertySource(LocalProfileEnvironmentPostProcessor.class.getName(),
                 Map.of("spring.data.redis.url", redis.url(),
                         "wechat.auth.api-base-url", wechat.baseUrl(),
                         "wechat.auth.apps[0].appid", SANDBOX_APPID,
                         "wechat.auth.apps[0].secret", "local-sandbox-secret")));
-        application.addListeners((ApplicationListener<ContextClosedEvent>) closed -> stop(redis, wechat));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(redis, wechat), "local-profile-stop"));
+        // last: an ORDERS_URL … in the environment still wins, for a laptop running a real service
+        Map<String, Object> services = new LinkedHashMap<>();
+        ECHOED_SERVICES.forEach(service -> services.put(service, echo.baseUrl()));
+        environment.getPropertySources().addLast(new MapPropertySource(LocalEchoBackend.class.getName(), services));
+        // the playground encrypts sandbox data with the sandbox itself
+        application.addInitializers(context -> context.getBeanFactory().registerSingleton("localWechatSandbox", wechat));
+        application.addListeners((ApplicationListener<ContextClosedEvent>) closed -> stop(redis, wechat, echo));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(redis, wechat, echo), "local-profile-stop"));
         log.warn("""
 
                 ************************************************************************************
@@ -58,12 +72,15 @@ public class LocalProfileEnvironmentPostProcessor implements EnvironmentPostProc
                 *  at exit. Never use this profile for real users.                                 *
                 ************************************************************************************
                   embedded Redis: %s   WeChat sandbox: %s   mini-program: %s
-                  encryptedData for a decrypt route: curl -s -X POST '%s/sandbox/encrypt?code=<login code>' -d '{"any":"json"}'""".formatted(
-                redis.url(), wechat.baseUrl(), SANDBOX_APPID, wechat.baseUrl()));
+                  encryptedData for a decrypt route: curl -s -X POST '%s/sandbox/encrypt?code=<login code>' -d '{"any":"json"}'
+                  echo backend (what a service receives), for the routes of %s: %s""".formatted(
+                redis.url(), wechat.baseUrl(), SANDBOX_APPID, wechat.baseUrl(), String.join(", ", ECHOED_SERVICES),
+                echo.baseUrl()));
     }
 
-    private static synchronized void stop(LocalRedis redis, LocalWechatSandbox wechat) {
+    private static synchronized void stop(LocalRedis redis, LocalWechatSandbox wechat, LocalEchoBackend echo) {
         try {
+            echo.close();
             wechat.close();
             redis.close();
         } catch (Exception ignored) {

@@ -32,7 +32,10 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code text/plain} JSON as WeChat does.
  * <ul>
  * <li>{@code GET /sns/jscode2session}: any code logs in; the openid is derived from the code ({@code local_} + 24 hex
- * digits of its SHA-256), so the same code is the same user; the session_key is derived from the openid
+ * digits of its SHA-256), so the same code is the same user; a code {@code name:anything} is the user of the code
+ * {@code name}, so that one user can log in again and again with fresh codes (as the playground's {@code wx.login}
+ * does: the login's duplicate window would answer a code sent twice with its first session); the session_key is
+ * derived from the openid
  * ({@link #sessionKey(String)}), so that anyone can make encryptedData for a sandbox user.</li>
  * <li>{@code POST /cgi-bin/stable_token}: a made-up access_token for any app, valid for 7200 s.</li>
  * <li>{@code POST /wxa/business/getuserphonenumber}: any code with one of its access_tokens answers a fake mainland
@@ -87,7 +90,8 @@ final class LocalWechatSandbox implements AutoCloseable {
     }
 
     static String openid(String code) {
-        return "local_" + HexFormat.of().formatHex(sha256(code), 0, 12);
+        int colon = code.indexOf(':');
+        return "local_" + HexFormat.of().formatHex(sha256(colon < 0 ? code : code.substring(0, colon)), 0, 12);
     }
 
     /** A sandbox user's session_key: base64 of the first 16 bytes of SHA-256("local-session-key:" + openid). */
@@ -133,7 +137,8 @@ final class LocalWechatSandbox implements AutoCloseable {
                 + Instant.now().getEpochSecond() + ",\"appid\":\"" + app + "\"}}}";
     }
 
-    private String encrypt(String openid, String body) {
+    /** {@code /sandbox/encrypt}'s answer: {@code {"encryptedData","iv"}} of {@code body} for {@code openid}'s session_key. */
+    String encrypt(String openid, String body) {
         JsonNode plain = read(body);
         if (openid.isEmpty() || !(plain instanceof ObjectNode object)) {
             return "{\"errcode\":47001,\"errmsg\":\"POST a JSON object, with ?code=<the login code> or ?openid=…\"}";

@@ -2,6 +2,8 @@ package dev.wechatauth.gateway.rig;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -19,6 +21,7 @@ public final class Gateways {
     private static Backends backends;
     private static InProcessGateway shared;
     private static InProcessGateway peer;
+    private static GatewayProcess local;
 
     private Gateways() {
     }
@@ -40,6 +43,26 @@ public final class Gateways {
             peer = warmedUp(launcher().named("shared peer").start());
         }
         return peer;
+    }
+
+    /**
+     * A gateway as a laptop runs it, in a process of its own: the {@code local} profile (embedded Redis, WeChat sandbox,
+     * echo backend, playground) on the repository's own {@code routes.yml}.
+     */
+    public static synchronized GatewayProcess local() {
+        if (local == null) {
+            local = GatewayLauncher.withoutBackends().named("local")
+                    .with("spring.profiles.active=local", "gateway.routes-file=" + repositoryRoutes())
+                    .startProcessListening(Duration.ofSeconds(90));
+            Runtime.getRuntime().addShutdownHook(new Thread(local::close, "local-gateway-stop"));
+        }
+        return local;
+    }
+
+    /** The repository's {@code routes.yml}: the tests run in the gateway module's directory, or in the root. */
+    public static Path repositoryRoutes() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isRegularFile(here.resolve("routes.yml")) ? here.resolve("routes.yml") : here.resolveSibling("routes.yml");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.wechatauth.gateway.routing;
 
+import static dev.wechatauth.gateway.rig.IdentityJwt.assertIdentityJwt;
 import static dev.wechatauth.gateway.rig.Backends.DEFAULT;
 import static dev.wechatauth.gateway.rig.Backends.OPTIONAL;
 import static dev.wechatauth.gateway.rig.Backends.PUBLIC;
@@ -44,14 +45,15 @@ class RoutePoliciesTest extends OnTheSharedGateway {
         assertNothingForwarded(backends.echo);
     }
 
-    @ParameterizedTest(name = "{0} with a valid token is forwarded with the identity headers and without Authorization")
+    @ParameterizedTest(name = "{0} with a valid token is forwarded with the identity headers and the identity JWT instead"
+            + " of the client's Authorization")
     @ValueSource(strings = {REQUIRED, DEFAULT})
     void aRequiredRouteWithAValidTokenIsForwardedWithIdentity(String path) {
         EchoDownstream.Received received = assertForwarded(gateway.get(path, "Authorization: Bearer " + token),
                 backends.echo);
 
         assertIdentity(received, user);
-        assertThat(received.headerValues("Authorization")).isEmpty();
+        assertIdentityJwt(received, gateway, user, token, path.equals(REQUIRED) ? "orders" : "default");
         assertThat(received.path()).isEqualTo(path);
     }
 
@@ -109,7 +111,7 @@ class RoutePoliciesTest extends OnTheSharedGateway {
                 backends.echo);
 
         assertIdentity(received, user);
-        assertThat(received.headerValues("Authorization")).isEmpty();
+        assertIdentityJwt(received, gateway, user, token, "catalog");
     }
 
     // ---- public ----

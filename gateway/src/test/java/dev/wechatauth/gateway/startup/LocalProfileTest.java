@@ -2,18 +2,14 @@ package dev.wechatauth.gateway.startup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
-import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.GatewayProcess;
+import dev.wechatauth.gateway.rig.Gateways;
 import dev.wechatauth.gateway.rig.Http;
-import dev.wechatauth.gateway.rig.Routes;
-import dev.wechatauth.testkit.EchoDownstream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -23,32 +19,16 @@ import tools.jackson.databind.JsonNode;
  * process, needs nothing configured but the routes, and warns loudly that codes are not checked with WeChat; the
  * sandbox answers any phone code with a fake number, and decryption works with its session_keys (its
  * {@code /sandbox/encrypt} makes the data). A real
- * {@code java … GatewayApplication --spring.profiles.active=local} process with only {@code gateway.routes-file}
- * (and its ports) given.
+ * {@code java … GatewayApplication --spring.profiles.active=local} process with only the repository's
+ * {@code routes.yml} (and its ports) given ({@link Gateways#local()}).
  */
 class LocalProfileTest {
 
-    private static EchoDownstream echo;
     private static GatewayProcess gateway;
 
     @BeforeAll
     static void startTheLocalProfile() {
-        echo = EchoDownstream.start();
-        gateway = GatewayLauncher.withoutBackends()
-                .with("spring.profiles.active=local",
-                        "gateway.routes-file=" + Routes.withLogin()
-                                .route("orders", "/api/orders/**", echo.baseUrl(), "required")
-                                .route("phone", "/wx/phone", "no://op", "phone")
-                                .route("decrypt", "/wx/decrypt", "no://op", "decrypt").write())
-                .startProcessListening(Duration.ofSeconds(60));
-    }
-
-    @AfterAll
-    static void stopTheLocalProfile() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        echo.close();
+        gateway = Gateways.local();
     }
 
     @Test
@@ -77,12 +57,11 @@ class LocalProfileTest {
     @Test
     void theTokenOfALocalLoginOpensARequiredRoute() {
         JsonNode login = gateway.login("route-code-" + Backends.random(4)).json();
-        echo.clear();
 
         Answer answer = gateway.withToken(login.get("token").asString());
 
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
-        assertThat(echo.last().headerValues("X-OpenId")).containsExactly(login.get("openid").asString());
+        assertThat(answer.json().get("identity").get("X-OpenId").asString()).isEqualTo(login.get("openid").asString());
     }
 
     @Test

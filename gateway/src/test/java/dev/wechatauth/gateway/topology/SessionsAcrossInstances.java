@@ -4,11 +4,15 @@ import static dev.wechatauth.gateway.rig.Backends.REQUIRED;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
+import static dev.wechatauth.gateway.rig.IdentityJwt.from;
+import static dev.wechatauth.gateway.rig.IdentityJwt.jwkSet;
+import static dev.wechatauth.gateway.rig.IdentityJwt.verifies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
+import com.nimbusds.jwt.SignedJWT;
 import dev.wechatauth.gateway.rig.Answer;
 import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
@@ -113,6 +117,33 @@ abstract class SessionsAcrossInstances {
         assertThat(again.status()).as("the same code on B: %s", again).isEqualTo(200);
         assertThat(again.json().get("token").asString()).isEqualTo(first.json().get("token").asString());
         assertThat(backends().wechat.calls(code)).as("code2Session calls for the code").isEqualTo(1);
+    }
+
+    /**
+     * docs/reference.md, Signed identity for services: a new instance's key is in every instance's JWK Set within about
+     * a second, through the key announcement (pub/sub, on Cluster too: the instances re-read Redis on their own only
+     * every 30 s), and each instance's JWT verifies with the other's JWK Set.
+     */
+    @Test
+    @Order(3)
+    void anInstanceAddedIsInEveryJwkSetWithinASecondAndEachOnesJwtVerifiesWithTheOthers() {
+        try (InProcessGateway added = Instances.launcher("C", backends()).start()) {
+            SignedJWT fromAdded = jwtThrough(added);
+            SignedJWT fromA = jwtThrough(a());
+
+            await("C's key in A's and B's JWK Sets").atMost(Timing.generous(LOGOUT_EVERYWHERE))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> verifies(fromAdded, jwkSet(a())) && verifies(fromAdded, jwkSet(b())));
+            assertThat(verifies(fromA, jwkSet(b()))).as("A's JWT with B's JWK Set").isTrue();
+            assertThat(verifies(fromA, jwkSet(added))).as("A's JWT with C's JWK Set").isTrue();
+        }
+    }
+
+    private SignedJWT jwtThrough(Gateway gateway) {
+        backends().echo.clear();
+        SignedJWT jwt = from(assertForwarded(gateway.withToken(gateway.newToken()), backends().echo));
+        backends().echo.clear();
+        return jwt;
     }
 
     private static void awaitLoggedOut(Gateway gateway, String token) {

@@ -1,5 +1,6 @@
 package dev.wechatauth.gateway.wechatapis;
 
+import static dev.wechatauth.gateway.rig.IdentityJwt.assertIdentityJwt;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
@@ -63,7 +64,7 @@ class DecryptTest extends OnTheSharedGateway {
         assertThat(received.body()).isEqualTo("{\"stepInfoList\":[{\"timestamp\":1700000000,\"step\":8123}]}");
         assertThat(received.header("Content-Length")).isEqualTo(Integer.toString(received.body().length()));
         assertIdentity(received, user);
-        assertThat(received.header("Authorization")).isNull();
+        assertIdentityJwt(received, gateway, user, token, "decrypt-forward");
         assertThat(received.headers()).noneMatch(h -> h.getValue().contains(user.sessionKey()));
     }
 

@@ -1,5 +1,6 @@
 package dev.wechatauth.gateway.wechatapis;
 
+import static dev.wechatauth.gateway.rig.IdentityJwt.assertIdentityJwt;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertError;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertForwarded;
 import static dev.wechatauth.gateway.rig.ContractAssertions.assertIdentity;
@@ -78,7 +79,7 @@ class PhoneNumberTest extends OnTheSharedGateway {
         assertThat(valuesNamedLike(received, "X-Pure-Phone-Number")).containsExactly("13700137000");
         assertThat(valuesNamedLike(received, "X-Phone-Country-Code")).containsExactly("86");
         assertThat(received.headerValues("X-Trace")).containsExactly("kept");
-        assertThat(received.header("Authorization")).isNull();
+        assertIdentityJwt(received, gateway, user, token, "phone-forward");
         assertNoAccessToken(answer);
         String accessToken = backends.wechat.currentAccessToken(Backends.FIRST_APPID);
         assertThat(received.headers()).noneMatch(h -> h.getValue().contains(accessToken));

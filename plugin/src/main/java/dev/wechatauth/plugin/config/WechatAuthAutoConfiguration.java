@@ -15,8 +15,16 @@ import dev.wechatauth.plugin.endpoints.SessionEndpoints;
 import dev.wechatauth.plugin.error.ErrorResponseWriter;
 import dev.wechatauth.plugin.error.JsonErrorWebExceptionHandler;
 import dev.wechatauth.plugin.exchange.BodyReader;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.identity.RequiredSession;
+import dev.wechatauth.plugin.identitytoken.IdentityKeys;
+import dev.wechatauth.plugin.identitytoken.IdentityTokens;
+import dev.wechatauth.plugin.identitytoken.JwkSetEndpoint;
+import dev.wechatauth.plugin.identitytoken.KeyAnnouncements;
+import dev.wechatauth.plugin.identitytoken.PublishedKeys;
+import dev.wechatauth.plugin.identitytoken.SigningKey;
+import dev.wechatauth.plugin.identitytoken.SigningKeys;
 import dev.wechatauth.plugin.logging.SecretLogGuardRegistration;
 import dev.wechatauth.plugin.login.AppSelector;
 import dev.wechatauth.plugin.login.ClientAddress;
@@ -28,6 +36,7 @@ import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.phone.PhoneNumbers;
 import dev.wechatauth.plugin.phone.PhoneRoute;
+import dev.wechatauth.plugin.routing.RequestMethodGuard;
 import dev.wechatauth.plugin.routing.RequestPathGuard;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
@@ -210,19 +219,29 @@ public class WechatAuthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LoginRoute wechatLoginRoute(WechatAuthSettings settings, ReactiveStringRedisTemplate redis, MiniPrograms apps,
-            LoginService logins, LoginMeters meters) {
+            LoginService logins, DownstreamIdentity identity, LoginMeters meters) {
         WechatAuthProperties properties = settings.properties();
         return new LoginRoute(new ClientAddress(settings.trustedProxies()),
                 new LoginRateLimiter(redis, properties.session().namespace(), properties.loginLimit().requests(),
                         properties.loginLimit().period()),
                 new BodyReader((int) properties.login().maxBodySize().toBytes()),
-                new AppSelector(apps), logins, meters);
+                new AppSelector(apps), logins, identity, meters);
+    }
+
+    /** The identity a forwarded request carries: headers, Cloud Run's names if asked for, the JWT if it is on. */
+    @Bean
+    @ConditionalOnMissingBean
+    DownstreamIdentity wechatDownstreamIdentity(WechatAuthSettings settings, ObjectProvider<IdentityTokens> tokens) {
+        WechatAuthProperties properties = settings.properties();
+        return new DownstreamIdentity(tokens.getIfAvailable(), properties.identityToken().header(),
+                properties.identityHeaders().cloudRun());
     }
 
     @Bean
     @ConditionalOnMissingBean
-    IdentityForwarding wechatIdentityForwarding(SessionStore sessions, SessionCheckMeters checks) {
-        return new IdentityForwarding(sessions, checks);
+    IdentityForwarding wechatIdentityForwarding(SessionStore sessions, DownstreamIdentity identity,
+            SessionCheckMeters checks) {
+        return new IdentityForwarding(sessions, identity, checks);
     }
 
     @Bean
@@ -241,16 +260,17 @@ public class WechatAuthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     PhoneRoute wechatPhoneRoute(WechatAuthSettings settings, RequiredSession sessions, MiniPrograms apps,
-            PhoneNumbers phones) {
+            PhoneNumbers phones, DownstreamIdentity identity) {
         return new PhoneRoute(sessions, new BodyReader((int) settings.properties().login().maxBodySize().toBytes()),
-                apps, phones);
+                apps, phones, identity);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    DecryptRoute wechatDecryptRoute(WechatAuthSettings settings, RequiredSession sessions, SessionStore store) {
+    DecryptRoute wechatDecryptRoute(WechatAuthSettings settings, RequiredSession sessions, SessionStore store,
+            DownstreamIdentity identity) {
         return new DecryptRoute(sessions, store,
-                new BodyReader((int) settings.properties().login().maxBodySize().toBytes()));
+                new BodyReader((int) settings.properties().login().maxBodySize().toBytes()), identity);
     }
 
     @Bean
@@ -266,6 +286,12 @@ public class WechatAuthAutoConfiguration {
     @ConditionalOnMissingBean
     RequestPathGuard wechatRequestPathGuard() {
         return new RequestPathGuard();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    RequestMethodGuard wechatRequestMethodGuard() {
+        return new RequestMethodGuard();
     }
 
     @Bean
@@ -286,6 +312,63 @@ public class WechatAuthAutoConfiguration {
             AccessTokens tokens = accessTokens.getIfAvailable();
             Supplier<Collection<String>> current = tokens == null ? List::of : tokens::knownTokens;
             return new SecretLogGuardRegistration(apps.secrets(), current);
+        }
+    }
+
+    /**
+     * The signed identity JWT (default on): this instance's keys, published through Redis, the JWK Set served from
+     * memory, and the JWTs kept per session and route.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "wechat.auth.identity-token", name = "enabled", havingValue = "true",
+            matchIfMissing = true)
+    static class IdentityTokenConfiguration {
+
+        /** How long a next key is announced before it signs: more than the second every instance takes to read it. */
+        private static final Duration ANNOUNCE_FOR = Duration.ofSeconds(2);
+        /** The longest between two rounds of publishing and reading keys. */
+        private static final Duration LONGEST_ROUND = Duration.ofSeconds(30);
+        /** How much two instances' clocks may disagree about a key's publication. */
+        private static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
+        /** The most JWTs kept in memory when sessions are not ({@code session.cache-size=0}). */
+        private static final long JWTS_WITHOUT_SESSION_CACHE = 10_000;
+
+        @Bean
+        @ConditionalOnMissingBean
+        IdentityKeys wechatIdentityKeys(WechatAuthSettings settings, ReactiveStringRedisTemplate redis,
+                ObjectProvider<LettuceConnectionFactory> lettuce) {
+            WechatAuthProperties properties = settings.properties();
+            WechatAuthProperties.IdentityToken token = properties.identityToken();
+            Duration round = token.ttl().dividedBy(4);
+            round = round.compareTo(LONGEST_ROUND) > 0 ? LONGEST_ROUND : round;
+            Duration margin = round.multipliedBy(2).plus(CLOCK_SKEW);
+            Clock clock = Clock.systemUTC();
+            SigningKey configured = settings.identityTokenSigningKey();
+            SigningKeys keys = configured != null
+                    ? SigningKeys.configured(configured, clock.instant(), token.ttl(), margin)
+                    : SigningKeys.generated(SigningKey.generate(), clock.instant(), token.ttl(), token.rotation(),
+                            margin);
+            PublishedKeys published = new PublishedKeys(redis, properties.session().namespace(),
+                    properties.session().storeTimeout());
+            LettuceConnectionFactory factory = lettuce.getIfAvailable();
+            KeyAnnouncements announcements = factory == null ? null
+                    : new KeyAnnouncements(factory.getRequiredNativeClient(), published.channel());
+            return new IdentityKeys(keys, published, announcements, clock, round, ANNOUNCE_FOR);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        IdentityTokens wechatIdentityTokens(WechatAuthSettings settings, IdentityKeys keys) {
+            WechatAuthProperties properties = settings.properties();
+            long cacheSize = properties.session().cacheSize();
+            return new IdentityTokens(keys, properties.identityToken().issuer(), properties.identityToken().ttl(),
+                    cacheSize > 0 ? cacheSize : JWTS_WITHOUT_SESSION_CACHE, Clock.systemUTC());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        JwkSetEndpoint wechatJwkSetEndpoint(IdentityKeys keys) {
+            return new JwkSetEndpoint(keys);
         }
     }
 

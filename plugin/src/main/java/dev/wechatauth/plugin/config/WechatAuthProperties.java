@@ -28,6 +28,8 @@ import org.springframework.util.unit.DataSize;
  *        breaker with these settings)
  * @param phone the phone-number exchange ({@code phone} routes)
  * @param accessToken the access_token shared by every instance
+ * @param identityToken the signed identity JWT sent to services
+ * @param identityHeaders which names the identity headers are sent under
  */
 @ConfigurationProperties("wechat.auth")
 public record WechatAuthProperties(
@@ -42,7 +44,9 @@ public record WechatAuthProperties(
         @DefaultValue Endpoints endpoints,
         @DefaultValue CircuitBreaker circuitBreaker,
         @DefaultValue Phone phone,
-        @DefaultValue AccessToken accessToken) {
+        @DefaultValue AccessToken accessToken,
+        @DefaultValue IdentityToken identityToken,
+        @DefaultValue IdentityHeaders identityHeaders) {
 
     public WechatAuthProperties {
         apps = apps == null ? List.of() : List.copyOf(apps);
@@ -111,5 +115,36 @@ public record WechatAuthProperties(
      * @param session path of the session endpoint (default {@code /wx/session})
      */
     public record Endpoints(@DefaultValue("/wx/logout") String logout, @DefaultValue("/wx/session") String session) {
+    }
+
+    /**
+     * @param enabled whether every request forwarded with identity headers also carries a signed JWT (default
+     *        {@code true})
+     * @param header the header that carries it: {@code Authorization} as {@code Bearer <jwt>}, any other name as the
+     *        bare JWT (default {@code Authorization})
+     * @param issuer its {@code iss} claim (default {@code wechat-auth-gateway})
+     * @param ttl its lifetime; a JWT is signed again once half of it is gone (default 5m)
+     * @param rotation how long an instance signs with a key it made before it makes a new one; the old key stays in
+     *        the JWK Set until its last JWT has expired (default 24h)
+     * @param signingKey a P-256 private key, PEM PKCS#8 ({@code -----BEGIN PRIVATE KEY-----}), that every instance
+     *        signs with instead of keys of their own; never rotated (default none)
+     */
+    public record IdentityToken(@DefaultValue("true") boolean enabled, @DefaultValue("Authorization") String header,
+            @DefaultValue("wechat-auth-gateway") String issuer, @DefaultValue("5m") Duration ttl,
+            @DefaultValue("24h") Duration rotation, String signingKey) {
+
+        @Override
+        public String toString() {
+            return "IdentityToken[enabled=" + enabled + ", header=" + header + ", issuer=" + issuer + ", ttl=" + ttl
+                    + ", rotation=" + rotation + ", signingKey=" + (signingKey == null ? null : "******") + "]";
+        }
+    }
+
+    /**
+     * @param cloudRun also send the identity under WeChat Cloud Run's names ({@code X-WX-OPENID},
+     *        {@code X-WX-UNIONID}, {@code X-WX-APPID}), with the same values, for services moved off Cloud Run
+     *        (default {@code false})
+     */
+    public record IdentityHeaders(@DefaultValue("false") boolean cloudRun) {
     }
 }

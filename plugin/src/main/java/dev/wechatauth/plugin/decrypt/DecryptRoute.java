@@ -7,7 +7,8 @@ import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
 import dev.wechatauth.plugin.exchange.ReadBody;
 import dev.wechatauth.plugin.error.GatewayErrorException;
-import dev.wechatauth.plugin.identity.IdentityHeaders;
+import dev.wechatauth.plugin.identity.BearerToken;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.RequiredSession;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
@@ -35,7 +36,7 @@ import tools.jackson.databind.node.ObjectNode;
  * session's appid in its watermark.</li>
  * <li>Answer ({@code uri: no://op}): that object without its watermark; or forward: that object as the request body
  * ({@code Content-Type: application/json}), the client's identity-like headers and {@code Authorization} replaced by
- * the session's identity.</li>
+ * the session's identity and its JWT.</li>
  * </ol>
  * Nothing here calls WeChat.
  */
@@ -46,11 +47,13 @@ public class DecryptRoute implements PolicyHandler {
     private final RequiredSession sessions;
     private final SessionStore store;
     private final BodyReader bodies;
+    private final DownstreamIdentity identity;
 
-    public DecryptRoute(RequiredSession sessions, SessionStore store, BodyReader bodies) {
+    public DecryptRoute(RequiredSession sessions, SessionStore store, BodyReader bodies, DownstreamIdentity identity) {
         this.sessions = sessions;
         this.store = store;
         this.bodies = bodies;
+        this.identity = identity;
     }
 
     @Override
@@ -67,7 +70,8 @@ public class DecryptRoute implements PolicyHandler {
                             return route.answersItself()
                                     ? JsonAnswer.write(exchange, new String(json, StandardCharsets.UTF_8))
                                     : Forwarding.forward(exchange, chain, new ReadBody<ObjectNode>(json, plain),
-                                            headers -> headers(headers, session, json.length), headers -> { });
+                                            headers -> headers(headers, session, route, json.length),
+                                            headers -> { });
                         }));
     }
 
@@ -77,9 +81,9 @@ public class DecryptRoute implements PolicyHandler {
                 : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
     }
 
-    private static void headers(HttpHeaders headers, Session session, int length) {
-        IdentityHeaders.anonymous(headers);
-        IdentityHeaders.set(headers, session);
+    /** The bearer token is still in {@code headers}: they are the client's, about to be changed. */
+    private void headers(HttpHeaders headers, Session session, RouteTarget route, int length) {
+        identity.identify(headers, session, BearerToken.from(headers).token(), route);
         headers.setContentType(MediaType.APPLICATION_JSON);
         headers.remove(HttpHeaders.TRANSFER_ENCODING);
         headers.remove(HttpHeaders.CONTENT_ENCODING);

@@ -8,7 +8,6 @@ import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RouteTarget;
-import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.http.HttpHeaders;
@@ -23,23 +22,26 @@ import reactor.core.publisher.Mono;
  * <li>No token: 401 {@code missing_token} on {@code required}; forwarded without identity on {@code optional}.</li>
  * <li>A token: its session is looked up (from memory, else Redis): none is 401 {@code invalid_token}, a store that
  * cannot answer 503 {@code session_store_unavailable}.</li>
- * <li>Forwarded with {@code X-OpenId} / {@code X-UnionId} / {@code X-AppId}, after every identity-like header the
- * client sent and its {@code Authorization} were removed.</li>
+ * <li>Forwarded with {@code X-OpenId} / {@code X-UnionId} / {@code X-AppId} and the identity JWT
+ * ({@link DownstreamIdentity}), after every identity-like header the client sent and its {@code Authorization} were
+ * removed.</li>
  * </ol>
  * Each token check of steps 2 to 4 is counted ({@link SessionCheckMeters}).
  */
 public class IdentityForwarding implements PolicyHandler {
 
     private final SessionStore sessions;
+    private final DownstreamIdentity identity;
     private final SessionCheckMeters checks;
 
     /** Identity forwarding whose token checks are not counted. */
-    public IdentityForwarding(SessionStore sessions) {
-        this(sessions, SessionCheckMeters.unmeasured());
+    public IdentityForwarding(SessionStore sessions, DownstreamIdentity identity) {
+        this(sessions, identity, SessionCheckMeters.unmeasured());
     }
 
-    public IdentityForwarding(SessionStore sessions, SessionCheckMeters checks) {
+    public IdentityForwarding(SessionStore sessions, DownstreamIdentity identity, SessionCheckMeters checks) {
         this.sessions = sessions;
+        this.identity = identity;
         this.checks = checks;
     }
 
@@ -47,7 +49,7 @@ public class IdentityForwarding implements PolicyHandler {
     public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
         HttpHeaders sent = exchange.getRequest().getHeaders();
         if (route.policy() == RoutePolicy.PUBLIC) {
-            return chain.filter(IdentityHeaders.anyIn(sent) ? withHeaders(exchange, IdentityHeaders::removeFrom) : exchange);
+            return chain.filter(identity.anyToRemove(sent) ? withHeaders(exchange, identity::removeLookAlikes) : exchange);
         }
         BearerToken bearer = BearerToken.from(sent);
         return switch (bearer.kind()) {
@@ -58,21 +60,17 @@ public class IdentityForwarding implements PolicyHandler {
             }
             case NONE -> {
                 if (route.policy() != RoutePolicy.REQUIRED) {
-                    yield chain.filter(withHeaders(exchange, IdentityHeaders::anonymous));
+                    yield chain.filter(withHeaders(exchange, identity::anonymous));
                 }
                 checks.missingToken();
                 yield Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN));
             }
             case PRESENT -> checks.counted(sessions.find(bearer.token()))
-                    .map(session -> chain.filter(withHeaders(exchange, headers -> identified(headers, session))))
+                    .map(session -> chain.filter(withHeaders(exchange,
+                            headers -> identity.identify(headers, session, bearer.token(), route))))
                     .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_TOKEN)))
                     .flatMap(forwarded -> forwarded);
         };
-    }
-
-    private static void identified(HttpHeaders headers, Session session) {
-        IdentityHeaders.anonymous(headers);
-        IdentityHeaders.set(headers, session);
     }
 
     /** The exchange with its request headers changed; Spring's request headers are read-only until mutated. */

@@ -39,6 +39,23 @@ public final class IdentityHeaders {
                 || (name.length() == PURE_PHONE.length() && sameName(name, PURE_PHONE, PURE_PHONE.length()));
     }
 
+    /** Whether {@code name} is {@code header} in any letter case, with {@code _} read as {@code -}. */
+    public static boolean isNamedLike(String name, String header) {
+        if (name.length() != header.length()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            if (dashedLowerCase(name.charAt(i)) != dashedLowerCase(header.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char dashedLowerCase(char c) {
+        return c == '_' ? '-' : Character.toLowerCase(c);
+    }
+
     /** Compares the first {@code length} characters ignoring letter case, with {@code _} read as {@code -}. */
     private static boolean sameName(String name, String lowerCaseDashed, int length) {
         if (name.length() < length) {
@@ -87,6 +104,14 @@ public final class IdentityHeaders {
      * the gateway sets.
      */
     public static void removeFromConnection(HttpHeaders headers) {
+        removeFromConnection(headers, null);
+    }
+
+    /**
+     * {@link #removeFromConnection(HttpHeaders)}, and also the header {@code alsoProtected} (any letter case, {@code _}
+     * for {@code -}), which the gateway sets too; {@code null}: none.
+     */
+    public static void removeFromConnection(HttpHeaders headers, String alsoProtected) {
         List<String> connection = headers.get(HttpHeaders.CONNECTION);
         if (connection == null) {
             return;
@@ -96,7 +121,7 @@ public final class IdentityHeaders {
         for (String value : connection) {
             for (String option : value.split(",")) {
                 String name = option.strip();
-                if (isIdentityLike(name)) {
+                if (isIdentityLike(name) || (alsoProtected != null && isNamedLike(name, alsoProtected))) {
                     changed = true;
                 } else if (!name.isEmpty()) {
                     kept.add(name);
@@ -113,17 +138,7 @@ public final class IdentityHeaders {
         }
     }
 
-    /**
-     * Removes what a client may not send on a route that carries identity: identity-like headers, identity-like names
-     * in {@code Connection}, and {@code Authorization}, which would hand the client's token to the service.
-     */
-    public static void anonymous(HttpHeaders headers) {
-        removeFrom(headers);
-        removeFromConnection(headers);
-        headers.remove(HttpHeaders.AUTHORIZATION);
-    }
-
-    /** Sets the identity of {@code session}; call {@link #anonymous(HttpHeaders)} first. */
+    /** Sets the identity of {@code session}; remove what the client sent first ({@link DownstreamIdentity}). */
     public static void set(HttpHeaders headers, Session session) {
         headers.set(OPEN_ID, session.openid());
         if (session.unionid() != null) {

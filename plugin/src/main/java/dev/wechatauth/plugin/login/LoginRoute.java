@@ -7,7 +7,7 @@ import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
 import dev.wechatauth.plugin.exchange.ReadBody;
 import dev.wechatauth.plugin.identity.BearerToken;
-import dev.wechatauth.plugin.identity.IdentityHeaders;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
@@ -29,7 +29,8 @@ import reactor.core.publisher.Mono;
  * <li>Exchange: the mini-program is chosen, the code exchanged with WeChat (or the duplicate window's earlier
  * outcome taken), a session created.</li>
  * <li>Answer ({@code uri: no://op}): {@code {"token","tokenType","expiresIn","openid","unionid"?}}; or forward: the
- * body intact, the client's identity-like headers and {@code Authorization} replaced by the new identity, and
+ * body intact, the client's identity-like headers and {@code Authorization} replaced by the new identity and its
+ * JWT ({@link DownstreamIdentity}), and
  * {@code X-Auth-Token} / {@code X-Auth-Expires-In} added to the service's answer.</li>
  * </ol>
  * Attempts refused before a mini-program is chosen are counted here ({@link LoginMeters#refused}); the others by the
@@ -45,21 +46,23 @@ public class LoginRoute implements PolicyHandler {
     private final BodyReader bodies;
     private final AppSelector apps;
     private final LoginService logins;
+    private final DownstreamIdentity identity;
     private final LoginMeters meters;
 
     /** A login route whose refusals are not counted. */
     public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
-            LoginService logins) {
-        this(clients, limiter, bodies, apps, logins, LoginMeters.unmeasured());
+            LoginService logins, DownstreamIdentity identity) {
+        this(clients, limiter, bodies, apps, logins, identity, LoginMeters.unmeasured());
     }
 
     public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
-            LoginService logins, LoginMeters meters) {
+            LoginService logins, DownstreamIdentity identity, LoginMeters meters) {
         this.clients = clients;
         this.limiter = limiter;
         this.bodies = bodies;
         this.apps = apps;
         this.logins = logins;
+        this.identity = identity;
         this.meters = meters;
     }
 
@@ -85,10 +88,8 @@ public class LoginRoute implements PolicyHandler {
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
                                 : Forwarding.forward(exchange, chain, attempt.body(),
-                                        headers -> {
-                                            IdentityHeaders.anonymous(headers);
-                                            IdentityHeaders.set(headers, issued.session());
-                                        },
+                                        headers -> identity.identify(headers, issued.session(), issued.token(),
+                                                route),
                                         headers -> tokenHeaders(headers, issued)))));
     }
 

@@ -6,7 +6,8 @@ import dev.wechatauth.plugin.exchange.BodyReader;
 import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
 import dev.wechatauth.plugin.exchange.ReadBody;
-import dev.wechatauth.plugin.identity.IdentityHeaders;
+import dev.wechatauth.plugin.identity.BearerToken;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.RequiredSession;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
@@ -31,7 +32,7 @@ import reactor.core.publisher.Mono;
  * WeChat gives is checked, and its watermark must name that mini-program.</li>
  * <li>Answer ({@code uri: no://op}): {@code {"phoneNumber","purePhoneNumber","countryCode"}}; or forward: the body
  * intact, the client's identity-like headers ({@code X-Phone-*} included) and {@code Authorization} replaced by the
- * session's identity and {@code X-Phone-Number}, {@code X-Pure-Phone-Number}, {@code X-Phone-Country-Code}.</li>
+ * session's identity, its JWT and {@code X-Phone-Number}, {@code X-Pure-Phone-Number}, {@code X-Phone-Country-Code}.</li>
  * </ol>
  */
 public class PhoneRoute implements PolicyHandler {
@@ -44,12 +45,15 @@ public class PhoneRoute implements PolicyHandler {
     private final BodyReader bodies;
     private final MiniPrograms apps;
     private final PhoneNumbers phones;
+    private final DownstreamIdentity identity;
 
-    public PhoneRoute(RequiredSession sessions, BodyReader bodies, MiniPrograms apps, PhoneNumbers phones) {
+    public PhoneRoute(RequiredSession sessions, BodyReader bodies, MiniPrograms apps, PhoneNumbers phones,
+            DownstreamIdentity identity) {
         this.sessions = sessions;
         this.bodies = bodies;
         this.apps = apps;
         this.phones = phones;
+        this.identity = identity;
     }
 
     @Override
@@ -63,7 +67,7 @@ public class PhoneRoute implements PolicyHandler {
                                 .flatMap(phone -> route.answersItself()
                                         ? JsonAnswer.write(exchange, json(phone))
                                         : Forwarding.forward(exchange, chain, body,
-                                                headers -> headers(headers, session, phone),
+                                                headers -> headers(headers, session, phone, route),
                                                 headers -> { }))));
     }
 
@@ -73,9 +77,9 @@ public class PhoneRoute implements PolicyHandler {
                 : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
     }
 
-    private static void headers(HttpHeaders headers, Session session, PhoneNumber phone) {
-        IdentityHeaders.anonymous(headers);
-        IdentityHeaders.set(headers, session);
+    /** The bearer token is still in {@code headers}: they are the client's, about to be changed. */
+    private void headers(HttpHeaders headers, Session session, PhoneNumber phone, RouteTarget route) {
+        identity.identify(headers, session, BearerToken.from(headers).token(), route);
         headers.set(PHONE_NUMBER_HEADER, phone.phoneNumber());
         headers.set(PURE_PHONE_NUMBER_HEADER, phone.purePhoneNumber());
         headers.set(COUNTRY_CODE_HEADER, phone.countryCode());

@@ -14,6 +14,13 @@ public final class GatewayOrder {
     public static final int BEFORE_ROUTING = PATH_GUARD + 1;
     /** Web filter: the built-in session endpoints ({@code /wx/logout}, {@code /wx/session}). */
     public static final int SESSION_ENDPOINTS = PATH_GUARD + 2;
+    /** Web filter: the JWK Set of the identity JWT ({@code /.well-known/jwks.json}). */
+    public static final int JWK_SET = PATH_GUARD + 3;
+    /**
+     * Web filter: refuses a method the gateway never forwards. It shares the path guard's precedence: each refuses on
+     * its own, so which of the two runs first does not matter.
+     */
+    public static final int METHOD_GUARD = PATH_GUARD;
     /** Global filter: applies the route's policy ({@link RoutePolicyFilter}). */
     public static final int ROUTE_POLICY = Ordered.HIGHEST_PRECEDENCE + 10;
 

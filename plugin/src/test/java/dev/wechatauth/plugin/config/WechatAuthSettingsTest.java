@@ -86,7 +86,8 @@ class WechatAuthSettingsTest {
         WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
         WechatAuthProperties withProxy = new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(),
                 valid.loginLimit(), valid.login(), List.of("10.0.0.0/8", block), valid.session(), valid.endpoints(),
-                valid.circuitBreaker(), valid.phone(), valid.accessToken());
+                valid.circuitBreaker(), valid.phone(), valid.accessToken(), valid.identityToken(),
+                valid.identityHeaders());
 
         assertInvalid(withProxy, "wechat.auth.trusted-proxies", SECRET);
     }
@@ -97,6 +98,54 @@ class WechatAuthSettingsTest {
 
         assertThat(app.toString()).contains("wx_one").doesNotContain(SECRET);
         assertThat(properties(List.of(app)).toString()).doesNotContain(SECRET);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "X Identity", "X-OpenId", "x_openid", "X-WX-Jwt", "X-Phone-Jwt", "Host", "Connection",
+            "transfer-encoding", "Content-Length", "Cookie", "X-Auth-Token", "Proxy-Authorization"})
+    void newWhenTheIdentityTokenHeaderCannotCarryItThenInvalidSettingsNamingTheProperty(String header) {
+        assertInvalid(withIdentityToken(new WechatAuthProperties.IdentityToken(true, header, "iss",
+                Duration.ofMinutes(5), Duration.ofHours(24), null)), "wechat.auth.identity-token.header", null);
+    }
+
+    @Test
+    void newWhenTheIdentityTokenLivesUnder2sOrRotatesUnder1sThenInvalidSettings() {
+        assertInvalid(withIdentityToken(new WechatAuthProperties.IdentityToken(true, "Authorization", "iss",
+                Duration.ofMillis(1999), Duration.ofHours(24), null)), "wechat.auth.identity-token.ttl", null);
+        assertInvalid(withIdentityToken(new WechatAuthProperties.IdentityToken(true, "Authorization", "iss",
+                Duration.ofMinutes(5), Duration.ofMillis(999), null)), "wechat.auth.identity-token.rotation", null);
+    }
+
+    @Test
+    void newWhenTheSigningKeyIsNotAP256Pkcs8KeyThenInvalidSettingsThatNeverQuoteIt() {
+        String notAKey = "-----BEGIN PRIVATE KEY-----\nTUFERS1VUC1CVVQtU0VDUkVULUxPT0tJTkc=\n-----END PRIVATE KEY-----";
+
+        assertInvalid(withIdentityToken(new WechatAuthProperties.IdentityToken(true, "Authorization", "iss",
+                Duration.ofMinutes(5), Duration.ofHours(24), notAKey)), "wechat.auth.identity-token.signing-key",
+                "TUFERS1VUC1CVVQtU0VDUkVULUxPT0tJTkc=");
+    }
+
+    @Test
+    void identityTokenToStringWhenPrintedThenMasksTheSigningKey() {
+        String pem = "-----BEGIN PRIVATE KEY-----\nSECRETSECRET\n-----END PRIVATE KEY-----";
+
+        assertThat(new WechatAuthProperties.IdentityToken(true, "Authorization", "iss", Duration.ofMinutes(5),
+                Duration.ofHours(24), pem).toString()).doesNotContain("SECRETSECRET");
+    }
+
+    @Test
+    void newWhenTheIdentityTokenHasItsOwnHeaderThenAccepted() {
+        WechatAuthSettings settings = new WechatAuthSettings(withIdentityToken(new WechatAuthProperties.IdentityToken(
+                true, "X-Identity-Token", "iss", Duration.ofSeconds(2), Duration.ofSeconds(1), null)));
+
+        assertThat(settings.identityTokenSigningKey()).isNull();
+    }
+
+    private static WechatAuthProperties withIdentityToken(WechatAuthProperties.IdentityToken token) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
+                valid.login(), valid.trustedProxies(), valid.session(), valid.endpoints(), valid.circuitBreaker(),
+                valid.phone(), valid.accessToken(), token, valid.identityHeaders());
     }
 
     // --- helpers ---
@@ -125,6 +174,13 @@ class WechatAuthSettingsTest {
                 new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
-                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)));
+                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
+                identityToken(), new WechatAuthProperties.IdentityHeaders(false));
+    }
+
+    /** The identity JWT's defaults. */
+    static WechatAuthProperties.IdentityToken identityToken() {
+        return new WechatAuthProperties.IdentityToken(true, "Authorization", "wechat-auth-gateway",
+                Duration.ofMinutes(5), Duration.ofHours(24), null);
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.wechatauth.plugin.exchange.BodyReader;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.identity.RequiredSession;
 import dev.wechatauth.plugin.routing.RoutePolicy;
@@ -470,10 +471,10 @@ class DecryptRouteTest {
 
     private static RoutePolicyFilter routes(SessionStore store) {
         RequiredSession required = new RequiredSession(store);
-        IdentityForwarding identity = new IdentityForwarding(store);
+        IdentityForwarding identity = new IdentityForwarding(store, DownstreamIdentity.headersOnly());
         return new RoutePolicyFilter(Map.of(RoutePolicy.REQUIRED, identity, RoutePolicy.OPTIONAL, identity,
                 RoutePolicy.PUBLIC, identity,
-                RoutePolicy.DECRYPT, new DecryptRoute(required, store, new BodyReader(16 * 1024)),
+                RoutePolicy.DECRYPT, new DecryptRoute(required, store, new BodyReader(16 * 1024), DownstreamIdentity.headersOnly()),
                 RoutePolicy.PHONE, (exchange, chain, route) -> Mono.error(new AssertionError("not a phone route")),
                 RoutePolicy.LOGIN, (exchange, chain, route) -> Mono.error(new AssertionError("not a login route"))));
     }

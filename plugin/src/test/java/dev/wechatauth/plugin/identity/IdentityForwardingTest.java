@@ -53,7 +53,7 @@ class IdentityForwardingTest {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
         sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
-        filter = new IdentityForwarding(sessions);
+        filter = new IdentityForwarding(sessions, DownstreamIdentity.headersOnly());
     }
 
     @AfterAll
@@ -79,7 +79,7 @@ class IdentityForwardingTest {
                     1000, Duration.ofMinutes(1));
             cached.start();
             await().atMost(Duration.ofSeconds(5)).until(cached::isServingFromMemory);
-            cachedFilter = new IdentityForwarding(cached);
+            cachedFilter = new IdentityForwarding(cached, DownstreamIdentity.headersOnly());
         }
 
         @AfterEach
@@ -119,7 +119,7 @@ class IdentityForwardingTest {
         void filterWhenAStoreAnswersEmptyAtOnceThenInvalidToken() {
             SessionStore knowsNobody = new EmptySessionStore(); // answers at once, like a memory that knows it is gone
 
-            Outcome outcome = run(new IdentityForwarding(knowsNobody), "required",
+            Outcome outcome = run(new IdentityForwarding(knowsNobody, DownstreamIdentity.headersOnly()), "required",
                     "/api/orders", bearer(unknownToken()));
 
             outcome.assertError(401, "invalid_token");
@@ -283,7 +283,8 @@ class IdentityForwardingTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 IdentityForwarding withoutRedis = new IdentityForwarding(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()));
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
+                        DownstreamIdentity.headersOnly());
 
                 Outcome outcome = run(withoutRedis, "required", "/api/orders", bearer(unknownToken()));
 
@@ -362,7 +363,8 @@ class IdentityForwardingTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailableButWithoutTokenStillForwarded() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 IdentityForwarding withoutRedis = new IdentityForwarding(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()));
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
+                        DownstreamIdentity.headersOnly());
 
                 run(withoutRedis, "optional", "/api/catalog", bearer(unknownToken()))
                         .assertError(503, "session_store_unavailable");

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.wechatauth.plugin.config.WechatAuthProperties;
 import dev.wechatauth.plugin.config.WechatAuthSettings;
 import dev.wechatauth.plugin.exchange.BodyReader;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
@@ -602,8 +603,8 @@ class LoginRouteTest {
                 new BodyReader(MAX_BODY), new AppSelector(settings.miniPrograms()),
                 new LoginService(wechatClient, new WechatCallGuard(50, 20, 10, Duration.ofSeconds(10), 3, 256), store,
                         new DuplicateLoginWindow(fixture.template(), store, "login-filter-test", Duration.ZERO,
-                                Duration.ofSeconds(2))));
-        IdentityForwarding identity = new IdentityForwarding(store);
+                                Duration.ofSeconds(2))), DownstreamIdentity.headersOnly());
+        IdentityForwarding identity = new IdentityForwarding(store, DownstreamIdentity.headersOnly());
         return new RoutePolicyFilter(Map.of(RoutePolicy.LOGIN, login, RoutePolicy.REQUIRED, identity,
                 RoutePolicy.OPTIONAL, identity, RoutePolicy.PUBLIC, identity,
                 RoutePolicy.PHONE, (exchange, chain, route) -> Mono.error(new AssertionError("not a phone route")),
@@ -619,6 +620,9 @@ class LoginRouteTest {
                 new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
                 new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
-                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)));
+                new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
+                new WechatAuthProperties.IdentityToken(true, "Authorization", "wechat-auth-gateway", Duration.ofMinutes(5),
+                        Duration.ofHours(24), null),
+                new WechatAuthProperties.IdentityHeaders(false));
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.wechatauth.plugin.accesstoken.AccessTokens;
 import dev.wechatauth.plugin.decrypt.DecryptRoute;
 import dev.wechatauth.plugin.exchange.BodyReader;
+import dev.wechatauth.plugin.identity.DownstreamIdentity;
 import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.identity.RequiredSession;
 import dev.wechatauth.plugin.routing.RoutePolicy;
@@ -698,11 +699,12 @@ class PhoneRouteTest {
     static RoutePolicyFilter routes(SessionStore store, AccessTokens tokens, WechatCallGuard guard) {
         RequiredSession required = new RequiredSession(store);
         PhoneRoute phone = new PhoneRoute(required, new BodyReader(16 * 1024), apps,
-                new PhoneNumbers(wechatClient, guard, tokens));
-        IdentityForwarding identity = new IdentityForwarding(store);
+                new PhoneNumbers(wechatClient, guard, tokens), DownstreamIdentity.headersOnly());
+        IdentityForwarding identity = new IdentityForwarding(store, DownstreamIdentity.headersOnly());
         return new RoutePolicyFilter(Map.of(RoutePolicy.REQUIRED, identity, RoutePolicy.OPTIONAL, identity,
                 RoutePolicy.PUBLIC, identity, RoutePolicy.PHONE, phone,
-                RoutePolicy.DECRYPT, new DecryptRoute(required, store, new BodyReader(16 * 1024)),
+                RoutePolicy.DECRYPT, new DecryptRoute(required, store, new BodyReader(16 * 1024),
+                        DownstreamIdentity.headersOnly()),
                 RoutePolicy.LOGIN, (exchange, chain, route) -> Mono.error(new AssertionError("not a login route"))));
     }
 }
