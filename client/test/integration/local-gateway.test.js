@@ -62,6 +62,8 @@ test('a first request on a required route logs in by itself, and the backend rec
   assert.equal(backend.identity['X-AppId'], 'wx_local_sandbox');
   assert.notEqual(backend.headers.Authorization || backend.headers.authorization, 'Bearer ' + auth.getToken(),
       'the client\'s token never reaches a backend');
+  assert.equal(backend.jwt.in.toLowerCase(), 'authorization', 'the gateway\'s identity JWT took its place');
+  assert.equal(backend.jwt.claims.sub, session.openid);
 });
 
 test('an optional route answers without a token and without a login; with one, it carries the identity', async () => {

@@ -40,7 +40,8 @@ import org.springframework.context.annotation.Bean;
  * a token, WeChat failing in every way, and phone numbers and decryption (the access_token travels in
  * getuserphonenumber's query string, refused once). Every captured event (logger, message, arguments, throwable with
  * causes and suppressed) is then searched for the AppSecrets, every session_key the stand-in handed out, every token
- * the gateway issued and every access_token the stand-in handed out. Levels are restored afterwards.
+ * the gateway issued, every access_token the stand-in handed out and every identity JWT a service received. Levels
+ * are restored afterwards.
  */
 class LogAuditTest {
 
@@ -52,6 +53,7 @@ class LogAuditTest {
     private static final Set<String> sessionKeys = new LinkedHashSet<>();
     private static final Set<String> tokens = new LinkedHashSet<>();
     private static final Set<String> accessTokens = new LinkedHashSet<>();
+    private static final Set<String> identityJwts = new LinkedHashSet<>();
     private static final List<Answer> answers = new ArrayList<>();
     private static List<ILoggingEvent> events;
 
@@ -76,6 +78,9 @@ class LogAuditTest {
                 phoneAndDecrypt(gateway);
                 wechatFailures(gateway);
             }
+            backends.echo.received().forEach(received -> received.headerValues("Authorization").stream()
+                    .filter(value -> value.startsWith("Bearer eyJ"))
+                    .forEach(value -> identityJwts.add(value.substring("Bearer ".length()))));
         } finally {
             events = CaptureFromLoggingSetUp.detach();
             levelsBefore.forEach((name, level) -> logback.getLogger(name).setLevel(level));
@@ -119,6 +124,12 @@ class LogAuditTest {
     void noLogLineCarriesAnAccessToken() {
         assertThat(accessTokens).as("access_tokens handed out").hasSizeGreaterThanOrEqualTo(2);
         assertNoLineContains(accessTokens, "an access_token");
+    }
+
+    @Test
+    void noLogLineCarriesAnIdentityJwt() {
+        assertThat(identityJwts).as("identity JWTs the services received").hasSizeGreaterThanOrEqualTo(3);
+        assertNoLineContains(identityJwts, "an identity JWT");
     }
 
     @Test

@@ -48,6 +48,18 @@ class LocalExampleRoutesTest {
     }
 
     @Test
+    void theEchoShowsTheGatewaysIdentityJwtDecoded() {
+        JsonNode jwt = gateway.get("/api/orders/1", "Authorization: Bearer " + token).json().get("jwt");
+
+        assertThat(jwt.get("in").asString()).isEqualToIgnoringCase("Authorization");
+        assertThat(jwt.get("header").get("alg").asString()).isEqualTo("ES256");
+        assertThat(jwt.get("claims").get("sub").asString()).isEqualTo(openid);
+        assertThat(jwt.get("claims").get("aud").toString()).contains("orders");
+        assertThat(jwt.get("claims").get("appid").asString()).isEqualTo("wx_local_sandbox");
+        assertThat(jwt.get("verified").asBoolean()).isFalse();
+    }
+
+    @Test
     void theOptionalAndPublicRoutesAnswerWithoutAToken() {
         for (String path : new String[] {"/api/catalog/1", "/api/status/1"}) {
             Answer answer = gateway.get(path, "X-OpenId: forged");

@@ -75,8 +75,10 @@ public class DownstreamIdentity {
     public void anonymous(HttpHeaders headers) {
         IdentityHeaders.removeFrom(headers);
         IdentityHeaders.removeFromConnection(headers, tokenHeader);
-        headers.remove(HttpHeaders.AUTHORIZATION);
-        removeTokenHeaderCopies(headers);
+        headers.remove(HttpHeaders.AUTHORIZATION); // every letter case; Authorization has no _ look-alike
+        if (!bearer) {
+            removeTokenHeaderCopies(headers);
+        }
     }
 
     /** Removes the JWT's header in any letter case and its {@code _} look-alikes, every copy. */

@@ -30,8 +30,8 @@ import reactor.core.scheduler.Schedulers;
  * at once ({@link KeyAnnouncements}), so a new instance's key is in every JWK Set within about a second. A key read
  * once stays in the JWK Set until the time it was published for, so neither an unreachable Redis nor one that lost
  * its data removes a key whose JWTs may still be valid; this instance keeps signing with the key it holds, and a next
- * key is not used before it could be published. Keys Redis lost are published and announced again the next round. Rounds start and stop with the application
- * ({@link SmartLifecycle}).
+ * key is not used before it could be published. Keys Redis lost are published and announced again the next round.
+ * Rounds start and stop with the application ({@link SmartLifecycle}).
  */
 public class IdentityKeys implements SmartLifecycle {
 
@@ -102,7 +102,8 @@ public class IdentityKeys implements SmartLifecycle {
                         announced.clear(); // Redis lost them: announce them again
                     }
                 })
-                .thenMany(Flux.fromIterable(own).map(key -> key.publicJwk().getKeyID()).filter(kid -> !announced.contains(kid)))
+                .thenMany(Flux.fromIterable(own).map(key -> key.publicJwk().getKeyID())
+                        .filter(kid -> !announced.contains(kid)))
                 .concatMap(kid -> published.announce(kid).doOnSuccess(sent -> announced.add(kid)))
                 .then(Mono.fromRunnable(() -> keys.published(now)))
                 .onErrorResume(failure -> {
