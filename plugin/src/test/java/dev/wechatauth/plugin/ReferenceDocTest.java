@@ -221,7 +221,7 @@ class ReferenceDocTest {
         assertThat(sameValue("java.lang.Boolean", "true", "TRUE")).isTrue();
         assertThat(isPropertyOfTheCode("wechat.auth.apps[1].secret")).isTrue();
         assertThat(isPropertyOfTheCode("wechat.auth.apps[0].secrets")).isFalse();
-        assertThat(isPropertyOfTheCode("wechat.auth.session.max-lifetime")).isFalse();
+        assertThat(isPropertyOfTheCode("wechat.auth.session.absolute-timeout")).isFalse();
         assertThat(statuses("429 with `Retry-After: 60`")).containsExactly(429);
         assertThat(statuses("405 / 415")).containsExactly(405, 415);
     }

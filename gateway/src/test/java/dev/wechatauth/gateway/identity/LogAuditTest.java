@@ -62,6 +62,7 @@ class LogAuditTest {
         backends = Backends.start();
         secrets.add(Backends.FIRST_SECRET);
         secrets.add(Backends.SECOND_SECRET);
+        secrets.add(Backends.ADMIN_TOKEN);
         LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
         Map<String, Level> levelsBefore = new LinkedHashMap<>();
         AUDITED_LOGGERS.forEach(name -> levelsBefore.put(name, logback.getLogger(name).getLevel()));
@@ -106,8 +107,8 @@ class LogAuditTest {
     }
 
     @Test
-    void noLogLineCarriesAnAppSecret() {
-        assertNoLineContains(secrets, "an AppSecret");
+    void noLogLineCarriesAnAppSecretOrTheAdminToken() {
+        assertNoLineContains(secrets, "an AppSecret or the admin token");
     }
 
     @Test
@@ -198,10 +199,34 @@ class LogAuditTest {
         keep(gateway.post("/wx/logout", null, bearer));
         keep(gateway.get(Backends.REQUIRED, bearer));
         keep(gateway.get("/wx/session", bearer));
+        sessionControl(gateway);
         String other = issue(gateway);
         keep(gateway.send("POST", Backends.REQUIRED,
                 ("{\"token\":\"" + other + "\"}").getBytes(StandardCharsets.UTF_8), "Authorization: Bearer " + other,
                 "Content-Type: application/json"));
+    }
+
+    /** The user's own sessions and the admin API, whose token counts as a secret here. */
+    private static void sessionControl(Gateway gateway) {
+        WechatUser user = backends.newUser();
+        String phone = gateway.tokenFor(user);
+        String tablet = gateway.tokenFor(user);
+        tokens.add(phone);
+        tokens.add(tablet);
+        String bearer = "Authorization: Bearer " + phone;
+        keep(gateway.get("/wx/sessions", bearer));
+        keep(gateway.send("DELETE", "/wx/sessions/" + "A".repeat(22), null, bearer));
+        String admin = "Authorization: Bearer " + Backends.ADMIN_TOKEN;
+        String path = "/admin/users/" + user.appid() + "/" + user.openid();
+        keep(gateway.management().get(path + "/sessions", admin));
+        keep(gateway.management().get(path + "/sessions", "Authorization: Bearer " + Backends.ADMIN_TOKEN + "x"));
+        keep(gateway.management().get(path + "/sessions", bearer));
+        keep(gateway.management().send("PUT", path + "/block", "{\"seconds\":5}".getBytes(StandardCharsets.UTF_8),
+                admin, "Content-Type: application/json"));
+        keep(gateway.login(backends.issueCode(user)));
+        keep(gateway.management().send("DELETE", path + "/block", null, admin));
+        keep(gateway.management().send("DELETE", path + "/sessions", null, admin));
+        keep(gateway.send("DELETE", "/wx/sessions", null, "Authorization: Bearer " + gateway.tokenFor(user)));
     }
 
     private static void wechatFailures(Gateway gateway) {

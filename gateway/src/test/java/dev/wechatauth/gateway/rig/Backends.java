@@ -43,6 +43,8 @@ public final class Backends implements AutoCloseable {
     public static final String SECOND_APPID = "wx_contract_second";
     public static final String SECOND_SECRET = "second-Secret-7c1e";
     public static final String UNCONFIGURED_APPID = "wx_contract_unknown";
+    /** The admin API's token of every gateway on these backends (the management port's {@code /admin/...}). */
+    public static final String ADMIN_TOKEN = "contract-admin-token-7f3e9a0c1b5d2468";
 
     public static final String REQUIRED = "/api/orders/1";
     public static final String OPTIONAL = "/api/catalog/1";
@@ -102,8 +104,8 @@ public final class Backends implements AutoCloseable {
 
     /**
      * The properties of a gateway on these backends: the session store, both mini-programs, a WeChat timeout of 1 s, a
-     * login limit high enough never to be reached by the tests that do not test it, and the gateway's own logging at
-     * DEBUG.
+     * login limit high enough never to be reached by the tests that do not test it, the admin token, and the gateway's
+     * own logging at DEBUG.
      */
     public Map<String, String> gatewayProperties() {
         Map<String, String> properties = new LinkedHashMap<>(storeProperties);
@@ -115,6 +117,7 @@ public final class Backends implements AutoCloseable {
         properties.put("wechat.auth.timeout", "1s");
         properties.put("wechat.auth.login-limit.requests", "1000000");
         properties.put("gateway.routes-file", routesFile.toString());
+        properties.put("wechat.auth.admin.token", ADMIN_TOKEN);
         // the gateway's own log lines at their most talkative, for the tests that read them
         properties.put("logging.level.dev.wechatauth", "DEBUG");
         return properties;

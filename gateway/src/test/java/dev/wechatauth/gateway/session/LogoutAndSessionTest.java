@@ -88,7 +88,7 @@ class LogoutAndSessionTest extends OnTheSharedGateway {
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
         assertThat(answer.header("Content-Type")).startsWith("application/json");
         JsonNode json = answer.json();
-        assertThat(json.propertyNames()).containsExactlyInAnyOrder("openid", "unionid", "appid", "expiresIn");
+        assertThat(json.propertyNames()).containsExactlyInAnyOrder("openid", "unionid", "appid", "expiresIn", "createdAt");
         assertThat(json.get("openid").asString()).isEqualTo(user.openid());
         assertThat(json.get("unionid").asString()).isEqualTo(user.unionid());
         assertThat(json.get("appid").asString()).isEqualTo(FIRST_APPID);
@@ -104,7 +104,7 @@ class LogoutAndSessionTest extends OnTheSharedGateway {
         Answer answer = gateway.get("/wx/session", "Authorization: Bearer " + token);
 
         assertThat(answer.status()).as("%s", answer).isEqualTo(200);
-        assertThat(answer.json().propertyNames()).containsExactlyInAnyOrder("openid", "appid", "expiresIn");
+        assertThat(answer.json().propertyNames()).containsExactlyInAnyOrder("openid", "appid", "expiresIn", "createdAt");
         assertThat(answer.json().get("appid").asString()).isEqualTo(Backends.SECOND_APPID);
     }
 

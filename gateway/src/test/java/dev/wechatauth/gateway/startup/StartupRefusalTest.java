@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * docs/reference.md, Build and run: without the {@code local} profile, a gateway with no mini-program configured, an
- * appid not matching {@code ^[A-Za-z0-9_-]{1,64}$}, or an empty secret or one containing white space, exits
- * non-zero at start with a one-line reason, and never prints the secret. Each case is a real
+ * appid not matching {@code ^[A-Za-z0-9_-]{1,64}$}, or an empty secret or one containing white space (and, likewise,
+ * an admin token shorter than 32 characters or a session lifetime that is not positive), exits non-zero at start with
+ * a one-line reason, and never prints the secret. Each case is a real
  * {@code java … GatewayApplication} process; they run two at a time.
  */
 class StartupRefusalTest {
@@ -68,7 +69,15 @@ class StartupRefusalTest {
                         "wechat.auth.apps[0].secret", null),
                 new Misconfiguration("a secret containing a space",
                         List.of("wechat.auth.apps[0].appid=wx_good", "wechat.auth.apps[0].secret=Sup3rSecret WithSpace4"),
-                        "wechat.auth.apps[0].secret", "Sup3rSecret WithSpace4"));
+                        "wechat.auth.apps[0].secret", "Sup3rSecret WithSpace4"),
+                new Misconfiguration("an admin token of 31 characters",
+                        List.of("wechat.auth.apps[0].appid=wx_good", "wechat.auth.apps[0].secret=Sup3rSecretAdminCase5",
+                                "wechat.auth.admin.token=Adm1nTokenThatIsOneCharTooShort"),
+                        "wechat.auth.admin.token", "Adm1nTokenThatIsOneCharTooShort"),
+                new Misconfiguration("a max-lifetime of zero",
+                        List.of("wechat.auth.apps[0].appid=wx_good", "wechat.auth.apps[0].secret=Sup3rSecretLifeCase6",
+                                "wechat.auth.session.max-lifetime=0s"),
+                        "wechat.auth.session.max-lifetime", "Sup3rSecretLifeCase6"));
     }
 
     @BeforeAll

@@ -13,6 +13,7 @@ import java.util.Map;
 import dev.wechatauth.gateway.rig.InProcessGateway;
 import dev.wechatauth.gateway.rig.RedisView;
 import dev.wechatauth.gateway.rig.Timing;
+import dev.wechatauth.gateway.rig.WechatUser;
 import dev.wechatauth.plugin.session.ReplicatedSessionWriter;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.gateway.topology.Slots.SlotRange;
@@ -23,6 +24,7 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.MethodOrderer;
@@ -138,6 +140,35 @@ class ClusterTest extends SessionsAcrossInstances {
         assertThat(options.getSocketOptions().getConnectTimeout()).as("%s: connect timeout", what)
                 .isEqualTo(Duration.ofSeconds(1));
         assertThat(options.getTimeoutOptions().isTimeoutCommands()).as("%s: command timeouts", what).isTrue();
+    }
+
+    /**
+     * The limit per user and "log out on all devices" rely on the user index, whose key lives in another slot than the
+     * user's sessions: here the index and some of the sessions are on different primaries, and both still hold
+     * (the concurrent case runs in {@link SessionsAcrossInstances}).
+     */
+    @Test
+    @Order(4)
+    void theUserIndexAndTheSessionsOnDifferentPrimariesStillEndTogether() {
+        WechatUser user = backends().newUser();
+        List<String> tokens = new ArrayList<>();
+        List<SlotRange> ranges = Slots.clusterSlots(redis().ports().get(0));
+        int indexPrimary = Slots.rangeOf(ranges, SlotHash.getSlot(RedisView.NAMESPACE + ":user:" + user.appid() + ":"
+                + user.openid())).primary();
+        while (tokens.stream().allMatch(token -> Slots.rangeOf(ranges, Slots.ofSession(token)).primary() == indexPrimary)) {
+            tokens.add((tokens.size() % 2 == 0 ? a() : b()).tokenFor(user));
+        }
+        assertThat(tokens.size()).as("sessions of one user").isLessThanOrEqualTo(MAX_PER_USER);
+
+        assertThat(a().send("DELETE", "/wx/sessions", null, "Authorization: Bearer " + tokens.get(0)).status())
+                .isEqualTo(204);
+
+        for (String token : tokens) {
+            await().atMost(Timing.generous(LOGOUT_EVERYWHERE)).pollInterval(Duration.ofMillis(50))
+                    .untilAsserted(() -> assertThat(b().withToken(token).status()).isEqualTo(401));
+            assertThat(RedisView.get(Slots.rangeOf(ranges, Slots.ofSession(token)).primary(), RedisView.sessionKey(token),
+                    false)).as("the session in Redis").isNull();
+        }
     }
 
     @Test

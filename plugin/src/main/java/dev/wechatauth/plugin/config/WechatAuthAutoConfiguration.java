@@ -44,6 +44,7 @@ import dev.wechatauth.plugin.session.CachedSessionStore;
 import dev.wechatauth.plugin.session.RedisSessionStore;
 import dev.wechatauth.plugin.session.ReplicatedSessionWriter;
 import dev.wechatauth.plugin.session.SessionInvalidations;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Tokens;
@@ -157,7 +158,8 @@ public class WechatAuthAutoConfiguration {
 
     static RedisSessionStore redisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
             WechatAuthProperties.Session session) {
-        return new RedisSessionStore(redis, tokens, writer, session.namespace(), session.ttl(), Clock.systemUTC());
+        return new RedisSessionStore(redis, tokens, writer, session.namespace(),
+                new SessionPolicy(session.ttl(), session.maxLifetime(), session.maxPerUser()), Clock.systemUTC());
     }
 
     /** The login series, counted into the application's meter registry if it has one. */
@@ -298,7 +300,7 @@ public class WechatAuthAutoConfiguration {
     @ConditionalOnMissingBean
     SessionEndpoints wechatSessionEndpoints(WechatAuthSettings settings, SessionStore sessions) {
         WechatAuthProperties.Endpoints endpoints = settings.properties().endpoints();
-        return new SessionEndpoints(endpoints.logout(), endpoints.session(), sessions);
+        return new SessionEndpoints(endpoints.logout(), endpoints.session(), endpoints.sessions(), sessions);
     }
 
     /** Keeps AppSecrets, bearer tokens and access_tokens out of every log line, when Logback is the logging backend. */

@@ -30,6 +30,7 @@ import org.springframework.util.unit.DataSize;
  * @param accessToken the access_token shared by every instance
  * @param identityToken the signed identity JWT sent to services
  * @param identityHeaders which names the identity headers are sent under
+ * @param admin the admin API on the management port
  */
 @ConfigurationProperties("wechat.auth")
 public record WechatAuthProperties(
@@ -46,7 +47,8 @@ public record WechatAuthProperties(
         @DefaultValue Phone phone,
         @DefaultValue AccessToken accessToken,
         @DefaultValue IdentityToken identityToken,
-        @DefaultValue IdentityHeaders identityHeaders) {
+        @DefaultValue IdentityHeaders identityHeaders,
+        @DefaultValue Admin admin) {
 
     public WechatAuthProperties {
         apps = apps == null ? List.of() : List.copyOf(apps);
@@ -104,17 +106,36 @@ public record WechatAuthProperties(
      *        1 on Sentinel or Cluster, 0 on a standalone Redis
      * @param replicaAckTimeout the longest a login waits for them; the session stays valid either way (default 100ms)
      * @param cacheSize sessions kept in memory per instance, invalidated over Redis pub/sub (default 100000, 0: off)
+     * @param maxLifetime absolute lifetime: a session ends this long after its login, however often it is used
+     *        (default 30d)
+     * @param maxPerUser sessions one user may hold in one mini-program; a login past it ends that user's oldest
+     *        session (default 10, 0: no limit)
      */
     public record Session(@DefaultValue("7d") Duration ttl, @DefaultValue("wechat-auth") String namespace,
             @DefaultValue("1s") Duration storeTimeout, Integer replicaAcks,
-            @DefaultValue("100ms") Duration replicaAckTimeout, @DefaultValue("100000") long cacheSize) {
+            @DefaultValue("100ms") Duration replicaAckTimeout, @DefaultValue("100000") long cacheSize,
+            @DefaultValue("30d") Duration maxLifetime, @DefaultValue("10") int maxPerUser) {
     }
 
     /**
      * @param logout path of the logout endpoint (default {@code /wx/logout})
      * @param session path of the session endpoint (default {@code /wx/session})
+     * @param sessions path of the user's own sessions, {@code {sessions}/{id}} for one (default {@code /wx/sessions})
      */
-    public record Endpoints(@DefaultValue("/wx/logout") String logout, @DefaultValue("/wx/session") String session) {
+    public record Endpoints(@DefaultValue("/wx/logout") String logout, @DefaultValue("/wx/session") String session,
+            @DefaultValue("/wx/sessions") String sessions) {
+    }
+
+    /**
+     * @param token the admin API's bearer token, at least 32 characters; without it the admin API is off (404); never
+     *        printed
+     */
+    public record Admin(String token) {
+
+        @Override
+        public String toString() {
+            return "Admin[token=" + (token == null ? "none" : "******") + "]";
+        }
     }
 
     /**

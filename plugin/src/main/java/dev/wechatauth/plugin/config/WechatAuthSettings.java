@@ -15,11 +15,15 @@ import dev.wechatauth.plugin.wechat.WechatIdentity;
 /**
  * The checked form of {@link WechatAuthProperties}. Building it fails with {@link InvalidSettingsException}, whose
  * one-line message names the property, when no mini-program is configured, an appid is malformed or repeated, a
- * secret is empty or contains white space, a trusted proxy is not an address block, or the identity JWT's settings
+ * secret is empty or contains white space, a trusted proxy is not an address block, a session duration is not
+ * positive, an admin token is shorter than {@value #ADMIN_TOKEN_MIN_LENGTH} characters, or the identity JWT's settings
  * cannot work: a header name that is not a token, that could pass for an identity header or that HTTP itself uses, a
  * lifetime under 2 s, a rotation under 1 s, or a signing key that is not a PEM PKCS#8 P-256 private key.
  */
 public final class WechatAuthSettings {
+
+    /** The shortest admin token accepted. */
+    public static final int ADMIN_TOKEN_MIN_LENGTH = 32;
 
     private final WechatAuthProperties properties;
     private final MiniPrograms miniPrograms;
@@ -30,7 +34,35 @@ public final class WechatAuthSettings {
         this.properties = properties;
         this.miniPrograms = new MiniPrograms(checked(properties.apps()));
         this.trustedProxies = properties.trustedProxies().stream().map(WechatAuthSettings::proxy).toList();
+        checkSessions(properties.session());
+        checkAdminToken(properties.admin().token());
         this.signingKey = checked(properties.identityToken());
+    }
+
+    private static void checkSessions(WechatAuthProperties.Session session) {
+        if (session.ttl().isNegative() || session.ttl().isZero()) {
+            throw new InvalidSettingsException("wechat.auth.session.ttl must be positive");
+        }
+        if (session.maxLifetime().isNegative() || session.maxLifetime().isZero()) {
+            throw new InvalidSettingsException("wechat.auth.session.max-lifetime must be positive");
+        }
+        if (session.maxPerUser() < 0) {
+            throw new InvalidSettingsException("wechat.auth.session.max-per-user must be 0 (no limit) or more");
+        }
+    }
+
+    private static void checkAdminToken(String token) {
+        if (token != null && !token.isEmpty() && (token.length() < ADMIN_TOKEN_MIN_LENGTH
+                || token.codePoints().anyMatch(c -> c <= ' ' || c > '~'))) {
+            throw new InvalidSettingsException("wechat.auth.admin.token must be at least " + ADMIN_TOKEN_MIN_LENGTH
+                    + " visible ASCII characters (e.g. openssl rand -base64 32)");
+        }
+    }
+
+    /** The admin API's bearer token, or null when the admin API is off. */
+    public String adminToken() {
+        String token = properties.admin().token();
+        return token == null || token.isEmpty() ? null : token;
     }
 
     /** The names a service, a proxy or HTTP itself reads otherwise: the identity JWT may not travel in them. */

@@ -139,7 +139,7 @@ public class DuplicateLoginWindow {
 
     private Mono<IssuedSession> sameSession(String token) {
         return sessions.find(token)
-                .map(session -> new IssuedSession(token, sessions.ttl(), session))
+                .map(session -> new IssuedSession(token, sessions.expiresIn(session), session))
                 .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_CODE)));
     }
 

@@ -84,7 +84,8 @@ public class LoginRoute implements PolicyHandler {
                 }))
                 .map(body -> new Attempt(apps.select(body.value(), request.getHeaders()), body))
                 .doOnError(meters::refused)
-                .flatMap(attempt -> logins.login(attempt.app(), attempt.body().value().code())
+                .flatMap(attempt -> logins.login(attempt.app(), attempt.body().value().code(),
+                                request.getHeaders().getFirst(HttpHeaders.USER_AGENT))
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
                                 : Forwarding.forward(exchange, chain, attempt.body(),

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.wechat.MiniProgram;
 import dev.wechatauth.plugin.wechat.WechatApi;
@@ -39,14 +40,20 @@ public class LoginService {
         this.meters = meters;
     }
 
-    /** Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not possible. */
-    public Mono<IssuedSession> login(MiniProgram app, String code) {
+    /**
+     * Logs the user of {@code code} into {@code app}; fails with a {@code GatewayErrorException} when that is not
+     * possible ({@code user_blocked} for a user an operator blocked, once WeChat has said who it is).
+     *
+     * @param userAgent the login request's {@code User-Agent}, kept with the session for the user's list of devices
+     */
+    public Mono<IssuedSession> login(MiniProgram app, String code, String userAgent) {
+        String kept = Session.userAgentOf(userAgent);
         return Mono.defer(() -> {
             AtomicBoolean exchangedHere = new AtomicBoolean();
             return duplicates.login(app.appid(), code, () -> {
                         exchangedHere.set(true);
                         return guard.guard(WechatApi.CODE2SESSION, app.appid(), () -> wechat.code2Session(app, code))
-                                .flatMap(sessions::create);
+                                .flatMap(identity -> sessions.create(identity, kept));
                     })
                     .doOnSuccess(issued -> meters.succeeded(app.appid(), !exchangedHere.get()))
                     .doOnError(failure -> meters.failed(app.appid(), failure));

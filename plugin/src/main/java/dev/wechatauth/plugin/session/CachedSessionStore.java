@@ -1,6 +1,8 @@
 package dev.wechatauth.plugin.session;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +19,7 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,8 +28,10 @@ import reactor.core.publisher.Mono;
  * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
  * that finds it older is still answered from memory at once, and renews the session in Redis in the background
  * ({@link SessionStore#renew}: one {@code PEXPIRE}; a session that is gone there is evicted); an entry not renewed
- * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that. Every logout, on
- * any instance, is announced through the cache's {@link SessionInvalidations} and evicts the entry everywhere. The
+ * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that, and a session past
+ * its absolute end is never served. Every session that ends on any instance (a logout, a kick-out, a block, the
+ * oldest past the limit per user) is announced through the cache's {@link SessionInvalidations} and evicts the entry
+ * everywhere; the instance that ended it forgets it at once. The
  * cache is used only while that subscription is confirmed live: when it drops, everything is dropped and lookups go
  * to Redis until it is back, so no invalidation can be missed. Listening starts and stops with the application
  * ({@link SmartLifecycle}).
@@ -43,9 +48,10 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
 
     private static final Log log = LogFactory.getLog(CachedSessionStore.class);
 
-    private final SessionStore delegate;
+    private final RedisSessionStore delegate;
     private final SessionInvalidations invalidations;
     private final Ticker ticker;
+    private final Clock clock;
     private final long freshForNanos;
     private final Cache<String, Entry> sessions;
     /** The token hashes whose renewal is under way, so that a busy session is renewed once, not once a request. */
@@ -63,16 +69,17 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
      * @param maximumSize the most sessions kept in memory
      * @param freshFor how long an entry is served before Redis is asked again (the renewal interval)
      */
-    public CachedSessionStore(SessionStore delegate, SessionInvalidations invalidations, long maximumSize,
+    public CachedSessionStore(RedisSessionStore delegate, SessionInvalidations invalidations, long maximumSize,
             Duration freshFor) {
-        this(delegate, invalidations, maximumSize, freshFor, Ticker.systemTicker());
+        this(delegate, invalidations, maximumSize, freshFor, Ticker.systemTicker(), Clock.systemUTC());
     }
 
-    CachedSessionStore(SessionStore delegate, SessionInvalidations invalidations, long maximumSize, Duration freshFor,
-            Ticker ticker) {
+    CachedSessionStore(RedisSessionStore delegate, SessionInvalidations invalidations, long maximumSize,
+            Duration freshFor, Ticker ticker, Clock clock) {
         this.delegate = delegate;
         this.invalidations = invalidations;
         this.ticker = ticker;
+        this.clock = clock;
         this.freshForNanos = freshFor.toNanos();
         this.sessions = Caffeine.newBuilder()
                 .maximumSize(maximumSize)
@@ -83,8 +90,9 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
     }
 
     @Override
-    public Mono<IssuedSession> create(WechatIdentity identity) {
-        return delegate.create(identity);
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
+        return delegate.createEnding(identity, userAgent)
+                .flatMap(created -> forget(created.ended()).thenReturn(created.issued()));
     }
 
     @Override
@@ -96,6 +104,10 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
         Entry cached = sessions.getIfPresent(hash);
         if (cached == null) {
             return lookUp(token, hash);
+        }
+        if (cached.session().endsAt() > 0 && clock.millis() >= cached.session().endsAt() * 1000) {
+            evict(hash);
+            return Mono.empty();
         }
         if (ticker.read() - cached.renewAt() >= 0 && renewing.add(hash)) {
             renewInBackground(token, hash, cached.session());
@@ -156,8 +168,45 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
     }
 
     @Override
-    public Duration ttl() {
-        return delegate.ttl();
+    public Duration expiresIn(Session session) {
+        return delegate.expiresIn(session);
+    }
+
+    @Override
+    public Mono<List<UserSession>> sessionsOf(String appid, String openid) {
+        return delegate.sessionsOf(appid, openid);
+    }
+
+    @Override
+    public Mono<Boolean> end(String appid, String openid, String id) {
+        return delegate.endById(appid, openid, id).flatMap(hash -> forget(List.of(hash)).thenReturn(true))
+                .defaultIfEmpty(false);
+    }
+
+    @Override
+    public Mono<Integer> endAll(String appid, String openid) {
+        return delegate.endAllOf(appid, openid, null).flatMap(hashes -> forget(hashes).thenReturn(hashes.size()));
+    }
+
+    @Override
+    public Mono<Void> block(String appid, String openid, Duration duration) {
+        return delegate.endAllOf(appid, openid, duration).flatMap(this::forget);
+    }
+
+    @Override
+    public Mono<Boolean> unblock(String appid, String openid) {
+        return delegate.unblock(appid, openid);
+    }
+
+    @Override
+    public Mono<Duration> blockedFor(String appid, String openid) {
+        return delegate.blockedFor(appid, openid);
+    }
+
+    /** Forgets sessions that ended, here at once and on every other instance through the announcements. */
+    private Mono<Void> forget(List<String> hashes) {
+        hashes.forEach(this::evict);
+        return Flux.fromIterable(hashes).concatMap(invalidations::publish).then();
     }
 
     private void evict(String hash) {

@@ -2,6 +2,9 @@ package dev.wechatauth.plugin.session;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -13,29 +16,41 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
-import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Sessions in Redis. Every key lives under a namespace ({@code ns}, default {@code wechat-auth}) and has a TTL.
  * <pre>
- * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt}
+ * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt, endsAt, lastUsedAt,
+ *                                     userAgent}; times in epoch seconds
  *                                     h = base64url(SHA-256(token)); the token itself is never stored
- *                                     create: SET key json PX ttl (then WAIT on Sentinel and Cluster:
- *                                             see ReplicatedSessionWriter)
- *                                     lookup: GETEX key PX ttl   (one round trip: read and renew)
- *                                     renew:  PEXPIRE key ttl    (a session known from memory: no read)
+ *                                     create: SET key json PX min(ttl, max-lifetime) (then WAIT on Sentinel and
+ *                                             Cluster: see ReplicatedSessionWriter), then INDEX on the user
+ *                                     lookup and renewal: LOOKUP (one round trip: read, expire at
+ *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval)
  *                                     logout: GETDEL key, then HDEL of the user index field
- * {ns}:user:{appid}:{openid}  hash    session_key -> the user's newest session_key (each login overwrites it)
- *                                     s:{h}       -> createdAt of each session of the user
- *                                     create: EVAL of HSET + PEXPIRE (one key, so Cluster-safe)
+ * {ns}:user:{appid}:{openid}  hash    session_key   -> the user's newest session_key (each login overwrites it)
+ *                                     s:{h}         -> createdAt:order of each session of the user
+ *                                     logins        -> the user's login count (the order above)
+ *                                     blocked_until -> epoch ms until which the user's logins are refused
+ *                                     create: INDEX (block check, HSET, the oldest past max-per-user removed)
+ *                                     kick out, block: END_ALL (every s: field removed, the block set)
  *                                     decrypt: HGET key session_key (newestSessionKey)
- *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour);
- *                                     EXPIRE again at most once per index interval per user and instance, so
- *                                     it outlives every session it lists
+ *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour), or
+ *                                     longer for a block; lengthened, never shortened, at most once per index
+ *                                     interval per user and instance, so it outlives every session it lists
  * </pre>
- * Keys of one user share no hash slot with their sessions; no command here spans two keys.
+ * The user index is the authority on which sessions a user holds: a session is written first, then listed by a
+ * script that decides atomically, on the user's key alone, whether the user is blocked and which sessions the limit
+ * ends; only then are the ended sessions' keys deleted. Keys of one user share no hash slot with their sessions, so
+ * no command spans two keys and every script touches one: on Cluster each runs on one node, and two logins of one
+ * user on two instances are ordered by the user's key, so the index never lists more sessions than the limit.
+ * Ended sessions are deleted after the script; a gateway that dies between the two leaves those sessions alive
+ * (unlisted) until their idle timeout.
  * <p>
  * The other keys under the namespace belong to other features: {@code {ns}:login-limit:{address}}
  * ({@code LoginRateLimiter}), {@code {ns}:login-code:{id}} ({@code DuplicateLoginWindow}), the channel
@@ -48,36 +63,41 @@ public class RedisSessionStore implements SessionStore {
     private static final Log log = LogFactory.getLog(RedisSessionStore.class);
     private static final String SESSION_FIELD_PREFIX = "s:";
     private static final String SESSION_KEY_FIELD = "session_key";
-    private static final RedisScript<Long> INDEX_SESSION = RedisScript.of("""
-            redis.call('HSET', KEYS[1], 'session_key', ARGV[1], ARGV[2], ARGV[3])
-            redis.call('PEXPIRE', KEYS[1], ARGV[4])
-            return 1""", Long.class);
+    private static final String BLOCKED_UNTIL_FIELD = "blocked_until";
 
     private final ReactiveStringRedisTemplate redis;
     private final Tokens tokens;
     private final SessionWriter writer;
-    private final JsonMapper json = JsonMapper.builder().build();
+    private final JsonMapper json = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
     private final Clock clock;
-    private final Duration ttl;
+    private final SessionPolicy policy;
     private final Duration userIndexTtl;
+    private final Duration renewalInterval;
     private final String sessionPrefix;
     private final String userPrefix;
     private final Cache<String, Boolean> recentlyRenewedIndexes;
 
+    /** A new session and the sessions of the same user that its login ended (their token hashes). */
+    record Created(IssuedSession issued, List<String> ended) {
+    }
+
     /**
      * @param writer how a new session record is written
      * @param namespace prefix of every key
-     * @param ttl idle timeout of a session
+     * @param policy the idle timeout, the absolute lifetime and the limit per user
      */
     public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer, String namespace,
-            Duration ttl, Clock clock) {
+            SessionPolicy policy, Clock clock) {
         this.redis = redis;
         this.tokens = tokens;
         this.writer = writer;
         this.clock = clock;
-        this.ttl = ttl;
-        Duration indexInterval = indexRenewalInterval(ttl);
-        this.userIndexTtl = ttl.plus(indexInterval).plus(indexInterval);
+        this.policy = policy;
+        Duration indexInterval = indexRenewalInterval(policy.ttl());
+        this.userIndexTtl = policy.ttl().plus(indexInterval).plus(indexInterval);
+        this.renewalInterval = renewalInterval(policy.ttl());
         this.sessionPrefix = namespace + ":session:";
         this.userPrefix = namespace + ":user:";
         this.recentlyRenewedIndexes = Caffeine.newBuilder()
@@ -109,29 +129,46 @@ public class RedisSessionStore implements SessionStore {
     }
 
     @Override
-    public Duration ttl() {
-        return ttl;
+    public Duration expiresIn(Session session) {
+        if (session.endsAt() <= 0) {
+            return policy.firstExpiry();
+        }
+        Duration absolute = Duration.ofSeconds(session.endsAt()).minusMillis(clock.millis());
+        Duration left = absolute.compareTo(policy.ttl()) < 0 ? absolute : policy.ttl();
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     @Override
-    public Mono<IssuedSession> create(WechatIdentity identity) {
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
+        return createEnding(identity, userAgent).map(Created::issued);
+    }
+
+    /** {@link #create}, telling which sessions of the user the login ended (for the instances' memory). */
+    Mono<Created> createEnding(WechatIdentity identity, String userAgent) {
         return tokens.next().flatMap(token -> {
             String hash = Tokens.hash(token);
+            long now = clock.millis();
+            long createdAt = now / 1000;
             Session session = new Session(identity.openid(), identity.unionid(), identity.appid(),
-                    identity.sessionKey(), clock.instant().getEpochSecond());
+                    identity.sessionKey(), createdAt, createdAt + policy.maxLifetime().toSeconds(), createdAt,
+                    userAgent);
             String key = sessionKey(hash);
-            Mono<Void> stored = writer.set(key, json.writeValueAsString(session), ttl);
-            Mono<Long> indexed = redis.execute(INDEX_SESSION, List.of(userKey(session.appid(), session.openid())),
-                    List.of(session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(session.createdAt()),
-                            Long.toString(userIndexTtl.toMillis()))).then(Mono.just(1L));
-            return Mono.when(stored, indexed).thenReturn(new IssuedSession(token, ttl, session));
+            return writer.set(key, json.writeValueAsString(session), policy.firstExpiry())
+                    .then(script(SessionScripts.INDEX, userKey(session.appid(), session.openid()),
+                            session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(createdAt),
+                            Long.toString(userIndexTtl.toMillis()), Integer.toString(policy.maxPerUser()),
+                            Long.toString(now)))
+                    .flatMap(answer -> answer.equals("blocked")
+                            ? redis.delete(key).then(Mono.error(new GatewayErrorException(GatewayError.BLOCKED_USER)))
+                            : deleteSessions(hashesIn(answer))
+                                    .thenReturn(new Created(new IssuedSession(token, policy.firstExpiry(), session),
+                                            hashesIn(answer))));
         }).onErrorMap(RedisSessionStore::unavailable);
     }
 
     @Override
     public Mono<Session> find(String token) {
-        String hash = Tokens.hash(token);
-        return redis.opsForValue().getAndExpire(sessionKey(hash), ttl)
+        return lookUp(token)
                 .flatMap(this::read)
                 .flatMap(session -> renewIndexIfDue(session).thenReturn(session))
                 .onErrorMap(RedisSessionStore::unavailable);
@@ -139,18 +176,27 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Boolean> renew(String token, Session session) {
-        return redis.expire(sessionKey(Tokens.hash(token)), ttl)
-                .flatMap(live -> live ? renewIndexIfDue(session).thenReturn(true) : Mono.just(false))
+        return lookUp(token)
+                .flatMap(found -> renewIndexIfDue(session).thenReturn(true))
+                .defaultIfEmpty(false)
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
-    private Mono<Boolean> renewIndexIfDue(Session session) {
+    /** The session's record, renewed (never past its end); empty when there is none. */
+    private Mono<String> lookUp(String token) {
+        return script(SessionScripts.LOOKUP, sessionKey(Tokens.hash(token)),
+                Long.toString(policy.ttl().toMillis()), Long.toString(policy.maxLifetime().toMillis()),
+                Long.toString(clock.millis()), Long.toString(renewalInterval.toMillis()));
+    }
+
+    private Mono<Long> renewIndexIfDue(Session session) {
         String userKey = userKey(session.appid(), session.openid());
         if (recentlyRenewedIndexes.getIfPresent(userKey) != null) {
             return Mono.empty();
         }
         recentlyRenewedIndexes.put(userKey, Boolean.TRUE);
-        return redis.expire(userKey, userIndexTtl);
+        return redis.execute(SessionScripts.RENEW_INDEX, List.of(userKey), List.of(Long.toString(userIndexTtl.toMillis())))
+                .next();
     }
 
     @Override
@@ -169,6 +215,150 @@ public class RedisSessionStore implements SessionStore {
                         .thenReturn(true))
                 .defaultIfEmpty(false)
                 .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<List<UserSession>> sessionsOf(String appid, String openid) {
+        String userKey = userKey(appid, openid);
+        return redis.<String, String>opsForHash().entries(userKey)
+                .filter(field -> field.getKey().startsWith(SESSION_FIELD_PREFIX))
+                .collectList()
+                .flatMap(fields -> Flux.fromIterable(fields)
+                        .flatMap(field -> view(field.getKey().substring(SESSION_FIELD_PREFIX.length()))
+                                .map(listed -> new Listed(listed, order(field.getValue())))
+                                .switchIfEmpty(Mono.defer(() -> redis.opsForHash().remove(userKey, field.getKey())
+                                        .then(Mono.empty()))))
+                        .sort(Comparator.comparing(Listed::order).reversed())
+                        .map(Listed::session)
+                        .collectList())
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    /** A listed session and its place in the order of the user's logins. */
+    private record Listed(UserSession session, LoginOrder order) {
+    }
+
+    /** When a session's login was, from its index value {@code createdAt[:order]}. */
+    private record LoginOrder(long createdAt, long order) implements Comparable<LoginOrder> {
+
+        @Override
+        public int compareTo(LoginOrder other) {
+            int byTime = Long.compare(createdAt, other.createdAt);
+            return byTime != 0 ? byTime : Long.compare(order, other.order);
+        }
+    }
+
+    private static LoginOrder order(String indexValue) {
+        String[] parts = indexValue.split(":");
+        try {
+            return new LoginOrder(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : 0);
+        } catch (NumberFormatException unreadable) {
+            return new LoginOrder(0, 0);
+        }
+    }
+
+    /** The session of {@code hash} as its user sees it, without renewing it; empty when it is gone. */
+    private Mono<UserSession> view(String hash) {
+        return script(SessionScripts.VIEW, sessionKey(hash)).flatMap(answer -> {
+            int space = answer.indexOf(' ');
+            long pttl = Long.parseLong(answer.substring(0, space));
+            return read(answer.substring(space + 1)).map(session -> describe(hash, session, pttl));
+        });
+    }
+
+    private UserSession describe(String hash, Session session, long pttl) {
+        long now = clock.millis();
+        long idleLeft = pttl < 0 ? policy.ttl().toMillis() : pttl;
+        long expiresIn = Math.min(idleLeft, expiresIn(session).toMillis()) / 1000;
+        long lastUsedAt = session.lastUsedAt() > 0 ? session.lastUsedAt()
+                // a record from before lastUsedAt was kept: its last renewal set the full idle timeout
+                : Math.max(session.createdAt(), (now - (policy.ttl().toMillis() - idleLeft)) / 1000);
+        return new UserSession(Tokens.publicId(hash), session.createdAt(), lastUsedAt, expiresIn, session.userAgent());
+    }
+
+    @Override
+    public Mono<Boolean> end(String appid, String openid, String id) {
+        return endById(appid, openid, id).hasElement();
+    }
+
+    /** Ends the user's session of public id {@code id}; emits its token hash, or nothing when there is none. */
+    Mono<String> endById(String appid, String openid, String id) {
+        String userKey = userKey(appid, openid);
+        return redis.<String, String>opsForHash().keys(userKey)
+                .filter(field -> field.startsWith(SESSION_FIELD_PREFIX)
+                        && Tokens.publicId(field.substring(SESSION_FIELD_PREFIX.length())).equals(id))
+                .next()
+                .flatMap(field -> {
+                    String hash = field.substring(SESSION_FIELD_PREFIX.length());
+                    return redis.delete(sessionKey(hash))
+                            .flatMap(deleted -> redis.opsForHash().remove(userKey, field)
+                                    .then(deleted > 0 ? Mono.just(hash) : Mono.empty()));
+                })
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Integer> endAll(String appid, String openid) {
+        return endAllOf(appid, openid, null).map(List::size);
+    }
+
+    @Override
+    public Mono<Void> block(String appid, String openid, Duration duration) {
+        return endAllOf(appid, openid, duration).then();
+    }
+
+    /**
+     * Ends every session of the user and, with a {@code block}, refuses the user's logins that long; emits the
+     * token hashes of the sessions ended.
+     */
+    Mono<List<String>> endAllOf(String appid, String openid, Duration block) {
+        String blockedUntil = block == null ? "" : Long.toString(clock.millis() + block.toMillis());
+        String keepIndex = block == null ? "0" : Long.toString(block.toMillis());
+        return script(SessionScripts.END_ALL, userKey(appid, openid), blockedUntil, keepIndex)
+                .map(RedisSessionStore::hashesIn)
+                .flatMap(hashes -> deleteSessions(hashes).thenReturn(hashes))
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Boolean> unblock(String appid, String openid) {
+        return redis.execute(SessionScripts.UNBLOCK, List.of(userKey(appid, openid)),
+                        List.of(Long.toString(clock.millis())))
+                .next()
+                .map(lifted -> lifted == 1)
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    @Override
+    public Mono<Duration> blockedFor(String appid, String openid) {
+        return redis.<String, String>opsForHash().get(userKey(appid, openid), BLOCKED_UNTIL_FIELD)
+                .flatMap(until -> {
+                    long left;
+                    try {
+                        left = Long.parseLong(until) - clock.millis();
+                    } catch (NumberFormatException unreadable) {
+                        return Mono.empty();
+                    }
+                    return left > 0 ? Mono.just(Duration.ofMillis(left)) : Mono.empty();
+                })
+                .onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    private Mono<Void> deleteSessions(List<String> hashes) {
+        return Flux.fromIterable(hashes).flatMap(hash -> redis.delete(sessionKey(hash))).then();
+    }
+
+    /** The hashes after the {@code "ok"} of a script's answer. */
+    private static List<String> hashesIn(String answer) {
+        List<String> hashes = new ArrayList<>(Arrays.asList(answer.split(" ")));
+        hashes.remove(0);
+        hashes.removeIf(String::isEmpty);
+        return hashes;
+    }
+
+    private Mono<String> script(RedisScript<String> script, String key,
+            String... args) {
+        return redis.execute(script, List.of(key), List.of((Object[]) args)).next();
     }
 
     /** The session a record describes; empty (the token does not work) when the record cannot be read. */

@@ -20,6 +20,7 @@ public final class Tokens {
     private static final int TOKEN_BYTES = 32;
     private static final int TOKEN_LENGTH = 43;
     private static final int PUBLIC_ID_BYTES = 16;
+    private static final int PUBLIC_ID_LENGTH = 22;
     private static final Base64.Encoder BASE64URL = Base64.getUrlEncoder().withoutPadding();
     /** One digest per thread: looking SHA-256 up in the providers on every request costs more than hashing. */
     private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(Tokens::sha256);
@@ -46,11 +47,20 @@ public final class Tokens {
 
     /** Whether {@code token} has the shape of a token this gateway issues. */
     public static boolean isWellFormed(String token) {
-        if (token.length() != TOKEN_LENGTH) {
+        return isBase64url(token, TOKEN_LENGTH);
+    }
+
+    /** Whether {@code id} has the shape of a {@linkplain #publicId public id} (22 base64url characters). */
+    public static boolean isPublicId(String id) {
+        return isBase64url(id, PUBLIC_ID_LENGTH);
+    }
+
+    private static boolean isBase64url(String text, int length) {
+        if (text.length() != length) {
             return false;
         }
-        for (int i = 0; i < TOKEN_LENGTH; i++) {
-            char c = token.charAt(i);
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
             boolean base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '_';
             if (!base64url) {

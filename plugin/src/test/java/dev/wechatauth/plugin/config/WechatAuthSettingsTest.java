@@ -87,7 +87,7 @@ class WechatAuthSettingsTest {
         WechatAuthProperties withProxy = new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(),
                 valid.loginLimit(), valid.login(), List.of("10.0.0.0/8", block), valid.session(), valid.endpoints(),
                 valid.circuitBreaker(), valid.phone(), valid.accessToken(), valid.identityToken(),
-                valid.identityHeaders());
+                valid.identityHeaders(), valid.admin());
 
         assertInvalid(withProxy, "wechat.auth.trusted-proxies", SECRET);
     }
@@ -101,6 +101,48 @@ class WechatAuthSettingsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"short", "0123456789012345678901234567890", "0123456789012345 78901234567890123",
+            "01234567890123456789012345678901\u00e9"})
+    void newWhenTheAdminTokenIsShorterThan32VisibleCharactersThenInvalidSettingsWithoutTheToken(String token) {
+        assertInvalid(withAdminToken(token), "wechat.auth.admin.token", token);
+    }
+
+    @Test
+    void anAdminTokenOf32VisibleCharactersIsTheAdminTokenAndNoneOrEmptyTurnsTheAdminApiOff() {
+        String token = "0123456789abcdefghijklmnopqrstu!";
+
+        assertThat(new WechatAuthSettings(withAdminToken(token)).adminToken()).isEqualTo(token);
+        assertThat(new WechatAuthSettings(withAdminToken(null)).adminToken()).isNull();
+        assertThat(new WechatAuthSettings(withAdminToken("")).adminToken()).isNull();
+        assertThat(withAdminToken(token).toString()).doesNotContain(token);
+    }
+
+    @Test
+    void newWhenASessionLimitIsOutOfRangeThenInvalidSettingsNamingIt() {
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ZERO, 10), "wechat.auth.session.max-lifetime", null);
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ofDays(-1), 10), "wechat.auth.session.max-lifetime", null);
+        assertInvalid(withSession(Duration.ZERO, Duration.ofDays(30), 10), "wechat.auth.session.ttl", null);
+        assertInvalid(withSession(Duration.ofDays(7), Duration.ofDays(30), -1), "wechat.auth.session.max-per-user", null);
+        assertThat(new WechatAuthSettings(withSession(Duration.ofDays(7), Duration.ofHours(1), 0))).isNotNull();
+    }
+
+    private static WechatAuthProperties withAdminToken(String token) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
+                valid.login(), valid.trustedProxies(), valid.session(), valid.endpoints(), valid.circuitBreaker(),
+                valid.phone(), valid.accessToken(), valid.identityToken(), valid.identityHeaders(),
+                new WechatAuthProperties.Admin(token));
+    }
+
+    private static WechatAuthProperties withSession(Duration ttl, Duration maxLifetime, int maxPerUser) {
+        WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
+        WechatAuthProperties.Session session = new WechatAuthProperties.Session(ttl, "wechat-auth",
+                Duration.ofSeconds(1), null, Duration.ofMillis(100), 0, maxLifetime, maxPerUser);
+        return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
+                valid.login(), valid.trustedProxies(), session, valid.endpoints(), valid.circuitBreaker(),
+                valid.phone(), valid.accessToken(), valid.identityToken(), valid.identityHeaders(), valid.admin());
+    }
+
     @ValueSource(strings = {"", "X Identity", "X-OpenId", "x_openid", "X-WX-Jwt", "X-Phone-Jwt", "Host", "Connection",
             "transfer-encoding", "Content-Length", "Cookie", "X-Auth-Token", "Proxy-Authorization"})
     void newWhenTheIdentityTokenHeaderCannotCarryItThenInvalidSettingsNamingTheProperty(String header) {
@@ -145,7 +187,7 @@ class WechatAuthSettingsTest {
         WechatAuthProperties valid = properties(List.of(new MiniProgram("wx_one", SECRET)));
         return new WechatAuthProperties(true, valid.apps(), valid.apiBaseUrl(), valid.timeout(), valid.loginLimit(),
                 valid.login(), valid.trustedProxies(), valid.session(), valid.endpoints(), valid.circuitBreaker(),
-                valid.phone(), valid.accessToken(), token, valid.identityHeaders());
+                valid.phone(), valid.accessToken(), token, valid.identityHeaders(), valid.admin());
     }
 
     // --- helpers ---
@@ -171,11 +213,12 @@ class WechatAuthSettingsTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofKilobytes(16), 256),
                 null,
-                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
-                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.Session(Duration.ofDays(7), "wechat-auth", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0,
+                        Duration.ofDays(30), 0),
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session", "/wx/sessions"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
                 new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
-                identityToken(), new WechatAuthProperties.IdentityHeaders(false));
+                identityToken(), new WechatAuthProperties.IdentityHeaders(false), new WechatAuthProperties.Admin(null));
     }
 
     /** The identity JWT's defaults. */

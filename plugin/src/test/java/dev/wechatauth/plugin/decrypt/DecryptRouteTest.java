@@ -18,6 +18,7 @@ import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.RedisSessionStore;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Tokens;
@@ -76,7 +77,7 @@ class DecryptRouteTest {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
         sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()),
-                NAMESPACE, TTL, Clock.systemUTC());
+                NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
         filter = routes(sessions);
     }
 
@@ -359,7 +360,7 @@ class DecryptRouteTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 RoutePolicyFilter withoutRedis = routes(new RedisSessionStore(nowhere.template(), new Tokens(),
-                        SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()));
+                        SessionWriter.of(nowhere.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC()));
 
                 Outcome outcome = run(withoutRedis, SELF_ANSWERING, new CapturingChain(),
                         decrypt(new Tokens().next().block(Duration.ofSeconds(5)), "{}"));
@@ -382,7 +383,7 @@ class DecryptRouteTest {
     /** A new login of {@code openid}, with a new session_key (which becomes the user's newest). */
     private User login(String openid) {
         String sessionKey = WechatEncryptedData.randomSessionKey();
-        IssuedSession issued = sessions.create(new WechatIdentity(APP, openid, null, sessionKey))
+        IssuedSession issued = sessions.create(new WechatIdentity(APP, openid, null, sessionKey), null)
                 .block(Duration.ofSeconds(5));
         assertThat(issued).isNotNull();
         return new User(issued.token(), openid, sessionKey);

@@ -18,8 +18,8 @@ import org.springframework.http.HttpHeaders;
 
 class DownstreamIdentityTest {
 
-    private static final Session SESSION = new Session("o_user", "u_user", "wx_app", "c2Vzc2lvbktleQ==", 1L);
-    private static final Session WITHOUT_UNIONID = new Session("o_user", null, "wx_app", "c2Vzc2lvbktleQ==", 1L);
+    private static final Session SESSION = new Session("o_user", "u_user", "wx_app", "c2Vzc2lvbktleQ==", 1L, 0L, 0L, null);
+    private static final Session WITHOUT_UNIONID = new Session("o_user", null, "wx_app", "c2Vzc2lvbktleQ==", 1L, 0L, 0L, null);
     private static final String TOKEN = "T".repeat(43);
     private static final RouteTarget ORDERS = new RouteTarget("orders", RoutePolicy.REQUIRED, false);
 

@@ -11,6 +11,7 @@ import dev.wechatauth.plugin.routing.RouteTarget;
 import dev.wechatauth.plugin.session.CachedSessionStore;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.RedisSessionStore;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionInvalidations;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.SessionWriter;
@@ -52,7 +53,7 @@ class IdentityForwardingTest {
     static void start() {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
-        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
+        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
         filter = new IdentityForwarding(sessions, DownstreamIdentity.headersOnly());
     }
 
@@ -283,7 +284,7 @@ class IdentityForwardingTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 IdentityForwarding withoutRedis = new IdentityForwarding(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC()),
                         DownstreamIdentity.headersOnly());
 
                 Outcome outcome = run(withoutRedis, "required", "/api/orders", bearer(unknownToken()));
@@ -363,7 +364,7 @@ class IdentityForwardingTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailableButWithoutTokenStillForwarded() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 IdentityForwarding withoutRedis = new IdentityForwarding(
-                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC()),
+                        new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC()),
                         DownstreamIdentity.headersOnly());
 
                 run(withoutRedis, "optional", "/api/catalog", bearer(unknownToken()))
@@ -510,7 +511,7 @@ class IdentityForwardingTest {
     }
 
     private static IssuedSession login(WechatIdentity identity) {
-        IssuedSession issued = sessions.create(identity).block(Duration.ofSeconds(5));
+        IssuedSession issued = sessions.create(identity, null).block(Duration.ofSeconds(5));
         assertThat(issued).isNotNull();
         return issued;
     }

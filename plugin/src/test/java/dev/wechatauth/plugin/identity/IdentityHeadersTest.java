@@ -74,7 +74,7 @@ class IdentityHeadersTest {
     void setWhenSessionHasUnionidThenAllThreeHeadersOnce() {
         HttpHeaders headers = new HttpHeaders();
 
-        IdentityHeaders.set(headers, new Session("o_1", "u_1", "wx_app", "key", 1L));
+        IdentityHeaders.set(headers, new Session("o_1", "u_1", "wx_app", "key", 1L, 0L, 0L, null));
 
         assertThat(headers.get("X-OpenId")).containsExactly("o_1");
         assertThat(headers.get("X-UnionId")).containsExactly("u_1");
@@ -87,7 +87,7 @@ class IdentityHeadersTest {
     void setWhenSessionHasNoUnionidThenNoUnionIdHeader() {
         HttpHeaders headers = new HttpHeaders();
 
-        IdentityHeaders.set(headers, new Session("o_1", null, "wx_app", "key", 1L));
+        IdentityHeaders.set(headers, new Session("o_1", null, "wx_app", "key", 1L, 0L, 0L, null));
 
         assertThat(headers.get("X-OpenId")).containsExactly("o_1");
         assertThat(headers.get("X-AppId")).containsExactly("wx_app");
@@ -100,7 +100,7 @@ class IdentityHeadersTest {
         headers.add("x-openid", "spoof");
         headers.add("X-OpenId", "spoof-2");
 
-        IdentityHeaders.set(headers, new Session("o_1", null, "wx_app", "key", 1L));
+        IdentityHeaders.set(headers, new Session("o_1", null, "wx_app", "key", 1L, 0L, 0L, null));
 
         assertThat(headers.get("X-OpenId")).containsExactly("o_1");
     }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 class IdentityTokensTest {
 
     private static final Duration TTL = Duration.ofMinutes(5);
-    private static final Session WITH_UNIONID = new Session("o_user", "u_user", "wx_app", "c2Vzc2lvbktleQ==", 1L);
-    private static final Session WITHOUT_UNIONID = new Session("o_other", null, "wx_app", "c2Vzc2lvbktleQ==", 1L);
+    private static final Session WITH_UNIONID = new Session("o_user", "u_user", "wx_app", "c2Vzc2lvbktleQ==", 1L, 0L, 0L, null);
+    private static final Session WITHOUT_UNIONID = new Session("o_other", null, "wx_app", "c2Vzc2lvbktleQ==", 1L, 0L, 0L, null);
     private static final String HASH = Tokens.hash("A".repeat(43));
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00.400Z"));

@@ -10,6 +10,7 @@ import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.RedisSessionStore;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Tokens;
 import dev.wechatauth.plugin.wechat.WechatIdentity;
@@ -42,7 +43,7 @@ class DuplicateLoginWindowTest {
         connections.afterPropertiesSet();
         connections.start();
         redis = new ReactiveStringRedisTemplate(connections);
-        sessions = new RedisSessionStore(redis, new Tokens(), SessionWriter.of(redis), "dup", Duration.ofMinutes(5), Clock.systemUTC());
+        sessions = new RedisSessionStore(redis, new Tokens(), SessionWriter.of(redis), "dup", new SessionPolicy(Duration.ofMinutes(5), Duration.ofDays(30), 0), Clock.systemUTC());
     }
 
     @AfterAll
@@ -59,7 +60,7 @@ class DuplicateLoginWindowTest {
     private Supplier<Mono<IssuedSession>> exchange(String openid, Duration latency) {
         return () -> Mono.delay(latency)
                 .doOnNext(tick -> wechatCalls.incrementAndGet())
-                .then(sessions.create(new WechatIdentity("wx_app", openid, null, "a2V5")));
+                .then(sessions.create(new WechatIdentity("wx_app", openid, null, "a2V5"), null));
     }
 
     private Supplier<Mono<IssuedSession>> failing(GatewayError error) {

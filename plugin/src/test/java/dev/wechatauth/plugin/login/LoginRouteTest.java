@@ -19,6 +19,7 @@ import dev.wechatauth.plugin.identity.IdentityForwarding;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
 import dev.wechatauth.plugin.session.RedisSessionStore;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
@@ -88,7 +89,7 @@ class LoginRouteTest {
         wechat.registerApp(APP_ONE, SECRET_ONE);
         wechat.registerApp(APP_TWO, SECRET_TWO);
         settings = new WechatAuthSettings(properties(URI.create(wechat.baseUrl())));
-        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), "login-filter-test", TTL, Clock.systemUTC());
+        sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), "login-filter-test", new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
         wechatClient = new WechatClient(WechatHttpClients.webClient(Duration.ofSeconds(2), 50),
                 URI.create(wechat.baseUrl()), Duration.ofSeconds(2), 64 * 1024);
         filter = routes(sessions);
@@ -466,7 +467,7 @@ class LoginRouteTest {
     @Test
     void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
         try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
-            RoutePolicyFilter withoutRedis = routes(new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), "x", TTL,
+            RoutePolicyFilter withoutRedis = routes(new RedisSessionStore(nowhere.template(), new Tokens(), SessionWriter.of(nowhere.template()), "x", new SessionPolicy(TTL, Duration.ofDays(30), 0),
                     Clock.systemUTC()));
             String code = issue(APP_ONE, "o_no_redis", null);
 
@@ -617,12 +618,13 @@ class LoginRouteTest {
                 new WechatAuthProperties.LoginLimit(30, Duration.ofMinutes(1)),
                 new WechatAuthProperties.Login(Duration.ofSeconds(10), DataSize.ofBytes(MAX_BODY), 256),
                 List.of(),
-                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0),
-                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session"),
+                new WechatAuthProperties.Session(TTL, "login-filter-test", Duration.ofSeconds(1), null, Duration.ofMillis(100), 0,
+                        Duration.ofDays(30), 0),
+                new WechatAuthProperties.Endpoints("/wx/logout", "/wx/session", "/wx/sessions"),
                 new WechatAuthProperties.CircuitBreaker(50, 20, 10, Duration.ofSeconds(10), 3),
                 new WechatAuthProperties.Phone(256), new WechatAuthProperties.AccessToken(Duration.ofMinutes(4)),
                 new WechatAuthProperties.IdentityToken(true, "Authorization", "wechat-auth-gateway", Duration.ofMinutes(5),
                         Duration.ofHours(24), null),
-                new WechatAuthProperties.IdentityHeaders(false));
+                new WechatAuthProperties.IdentityHeaders(false), new WechatAuthProperties.Admin(null));
     }
 }

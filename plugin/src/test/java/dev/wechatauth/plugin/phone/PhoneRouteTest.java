@@ -20,6 +20,7 @@ import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.RedisSessionStore;
+import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionStore;
 import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.plugin.session.Tokens;
@@ -96,7 +97,7 @@ class PhoneRouteTest {
         wechat.registerApp(APP_TWO, SECRET_TWO);
         apps = new MiniPrograms(List.of(new MiniProgram(APP_ONE, SECRET_ONE), new MiniProgram(APP_TWO, SECRET_TWO)));
         sessions = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()),
-                NAMESPACE, TTL, Clock.systemUTC());
+                NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
         wechatClient = new WechatClient(WechatHttpClients.webClient(TIMEOUT, 50), URI.create(wechat.baseUrl()),
                 TIMEOUT, 64 * 1024);
     }
@@ -289,7 +290,7 @@ class PhoneRouteTest {
         void filterWhenSessionStoreUnavailableThenSessionStoreUnavailable() {
             try (RedisFixture nowhere = new RedisFixture(FreePort.next())) {
                 RedisSessionStore down = new RedisSessionStore(nowhere.template(), new Tokens(),
-                        SessionWriter.of(nowhere.template()), NAMESPACE, TTL, Clock.systemUTC());
+                        SessionWriter.of(nowhere.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
                 RoutePolicyFilter withoutRedis = routes(down, accessTokens, guard);
 
                 Outcome outcome = run(withoutRedis, SELF_ANSWERING, new CapturingChain(),
@@ -669,7 +670,7 @@ class PhoneRouteTest {
     }
 
     private String login(String appid, String openid, String unionid) {
-        IssuedSession issued = sessions.create(new WechatIdentity(appid, openid, unionid, "c2Vzc2lvbi1rZXktMTIzNDU="))
+        IssuedSession issued = sessions.create(new WechatIdentity(appid, openid, unionid, "c2Vzc2lvbi1rZXktMTIzNDU="), null)
                 .block(Duration.ofSeconds(5));
         assertThat(issued).isNotNull();
         return issued.token();

@@ -44,7 +44,7 @@ class RedisSessionStoreTest {
     static void startRedis() {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
-        store = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, TTL, Clock.systemUTC());
+        store = new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
     }
 
     @AfterAll
@@ -63,7 +63,7 @@ class RedisSessionStoreTest {
 
     @Test
     void createWhenIdentityGivenThenA43CharacterBase64urlTokenLivingTtl() {
-        StepVerifier.create(store.create(ALICE))
+        StepVerifier.create(store.create(ALICE, null))
                 .assertNext(issued -> {
                     assertThat(issued.token()).matches("^[A-Za-z0-9_-]{43}$");
                     assertThat(issued.expiresIn()).isEqualTo(TTL);
@@ -73,7 +73,6 @@ class RedisSessionStoreTest {
                     assertThat(issued.toString()).doesNotContain(issued.token());
                 })
                 .verifyComplete();
-        assertThat(store.ttl()).isEqualTo(TTL);
     }
 
     @Test
@@ -129,7 +128,7 @@ class RedisSessionStoreTest {
     /** A store as a gateway instance that just started has it: it has renewed no user's index yet. */
     private static RedisSessionStore freshStore() {
         return new RedisSessionStore(fixture.template(), new Tokens(), SessionWriter.of(fixture.template()), NAMESPACE,
-                TTL, Clock.systemUTC());
+                new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC());
     }
 
     // --- find ---
@@ -305,7 +304,7 @@ class RedisSessionStoreTest {
         IssuedSession issued = create(ALICE);
         redis.stop();
         try {
-            expectUnavailable(store.create(BOB));
+            expectUnavailable(store.create(BOB, null));
             expectUnavailable(store.find(issued.token()));
             expectUnavailable(store.delete(issued.token()));
             expectUnavailable(store.renew(issued.token(), store.find(issued.token()).onErrorComplete().block()));
@@ -325,7 +324,7 @@ class RedisSessionStoreTest {
         redis.pause();
         try {
             expectUnavailable(store.find(issued.token()));
-            expectUnavailable(store.create(BOB));
+            expectUnavailable(store.create(BOB, null));
         } finally {
             redis.resume();
         }
@@ -341,7 +340,7 @@ class RedisSessionStoreTest {
     }
 
     private static IssuedSession create(WechatIdentity identity) {
-        IssuedSession issued = store.create(identity).block(Duration.ofSeconds(5));
+        IssuedSession issued = store.create(identity, null).block(Duration.ofSeconds(5));
         assertThat(issued).isNotNull();
         return issued;
     }
