@@ -62,6 +62,11 @@ public final class RoutesFile {
         }
     }
 
+    /** The first line of the deepest cause's message: why {@code failure} happened, for a one-line report. */
+    static String reason(Throwable failure) {
+        return firstLine(rootMessage(failure));
+    }
+
     private static String rootMessage(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {

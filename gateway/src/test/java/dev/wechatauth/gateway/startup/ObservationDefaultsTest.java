@@ -11,10 +11,10 @@ import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
- * README, "Configuration": the gateway application records no observations or metrics, since it exports none
- * (only {@code /actuator/health} is exposed). Each cost a few percent of every request's CPU in
- * {@code bench/run --profile}: Lettuce's per-command tracing, Spring Cloud Gateway's request observation, WebFlux's
- * {@code http.server.requests}.
+ * README, "Operating it": the gateway application records no observations. Each cost a few percent of every
+ * request's CPU in {@code bench/run --profile}: Lettuce's per-command tracing, Spring Cloud Gateway's request
+ * observation, WebFlux's {@code http.server.requests}. Its metrics are meters, not observations
+ * ({@code operations.MetricsTest}).
  */
 class ObservationDefaultsTest extends OnTheSharedGateway {
 

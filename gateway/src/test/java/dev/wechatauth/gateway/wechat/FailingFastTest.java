@@ -18,6 +18,7 @@ import dev.wechatauth.gateway.rig.Backends;
 import dev.wechatauth.gateway.rig.Gateway;
 import dev.wechatauth.gateway.rig.GatewayLauncher;
 import dev.wechatauth.gateway.rig.Http;
+import dev.wechatauth.gateway.rig.Scrape;
 import dev.wechatauth.gateway.rig.Timing;
 import dev.wechatauth.testkit.Reply;
 import org.junit.jupiter.api.AfterAll;
@@ -131,6 +132,7 @@ class FailingFastTest {
         assertThat(millis.stream().sorted().toList().get(millis.size() / 2)).as("median ms to answer, breaker open: %s",
                 millis).isLessThan(Timing.generous(FAST).toMillis());
         assertThat(backends.wechat.calls()).as("calls to WeChat while the breaker is open").isZero();
+        assertThat(breakerOpen(appid)).as("wechat_auth_circuit_breaker_open of %s", appid).isEqualTo(1);
     }
 
     @Test
@@ -164,6 +166,7 @@ class FailingFastTest {
         assertThat(backends.wechat.calls()).as("calls to WeChat: only the trial call").isEqualTo(1);
         assertThat(gateway.loginTo(appid, backends.newCode(appid)).status())
                 .as("the next login, breaker closed again").isEqualTo(200);
+        assertThat(breakerOpen(appid)).as("wechat_auth_circuit_breaker_open of %s, closed again", appid).isZero();
     }
 
     @Test
@@ -210,6 +213,8 @@ class FailingFastTest {
                 .until(() -> hanging.stream().mapToInt(backends.wechat::calls).sum() >= MAX_IN_FLIGHT);
         assertThat(hanging.stream().mapToInt(backends.wechat::calls).sum()).as("calls in flight at WeChat")
                 .isEqualTo(MAX_IN_FLIGHT);
+        assertThat(Scrape.of(gateway).value("wechat_auth_wechat_calls_in_flight", "api=code2session",
+                "appid=" + appid)).as("wechat_auth_wechat_calls_in_flight").isEqualTo(MAX_IN_FLIGHT);
         String third = backends.newCode(appid);
 
         long start = System.nanoTime();
@@ -234,6 +239,10 @@ class FailingFastTest {
 
         assertError(answer, 429, "rate_limited");
         assertThat(answer.headerValues("Retry-After")).containsExactly("60");
+    }
+
+    private static double breakerOpen(String appid) {
+        return Scrape.of(gateway).value("wechat_auth_circuit_breaker_open", "api=code2session", "appid=" + appid);
     }
 
     private static Answer loginScripted(String appid, Reply reply) {

@@ -32,6 +32,8 @@ import dev.wechatauth.plugin.login.DuplicateLoginWindow;
 import dev.wechatauth.plugin.login.LoginRateLimiter;
 import dev.wechatauth.plugin.login.LoginRoute;
 import dev.wechatauth.plugin.login.LoginService;
+import dev.wechatauth.plugin.metrics.LoginMeters;
+import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.phone.PhoneNumbers;
 import dev.wechatauth.plugin.phone.PhoneRoute;
 import dev.wechatauth.plugin.routing.RequestMethodGuard;
@@ -51,6 +53,7 @@ import dev.wechatauth.plugin.wechat.WechatApi;
 import dev.wechatauth.plugin.wechat.WechatCallGuard;
 import dev.wechatauth.plugin.wechat.WechatClient;
 import dev.wechatauth.plugin.wechat.WechatHttpClients;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -159,16 +162,35 @@ public class WechatAuthAutoConfiguration {
                 new SessionPolicy(session.ttl(), session.maxLifetime(), session.maxPerUser()), Clock.systemUTC());
     }
 
+    /** The login series, counted into the application's meter registry if it has one. */
     @Bean
     @ConditionalOnMissingBean
-    WechatCallGuard wechatCallGuard(WechatAuthSettings settings) {
+    LoginMeters wechatLoginMeters(ObjectProvider<MeterRegistry> registry, MiniPrograms apps) {
+        MeterRegistry meters = registry.getIfAvailable();
+        return meters == null ? LoginMeters.unmeasured() : new LoginMeters(meters, apps.appids());
+    }
+
+    /** The token-check series, counted into the application's meter registry if it has one. */
+    @Bean
+    @ConditionalOnMissingBean
+    SessionCheckMeters wechatSessionCheckMeters(ObjectProvider<MeterRegistry> registry) {
+        MeterRegistry meters = registry.getIfAvailable();
+        return meters == null ? SessionCheckMeters.unmeasured() : new SessionCheckMeters(meters);
+    }
+
+    /** Its breakers and bounds are made at start for every mini-program, so that their series show from the start. */
+    @Bean
+    @ConditionalOnMissingBean
+    WechatCallGuard wechatCallGuard(WechatAuthSettings settings, MiniPrograms apps) {
         WechatAuthProperties.CircuitBreaker breaker = settings.properties().circuitBreaker();
         Map<WechatApi, Integer> maxInFlight = new EnumMap<>(WechatApi.class);
         maxInFlight.put(WechatApi.CODE2SESSION, settings.properties().login().maxInFlight());
         maxInFlight.put(WechatApi.STABLE_TOKEN, STABLE_TOKEN_MAX_IN_FLIGHT);
         maxInFlight.put(WechatApi.PHONE, settings.properties().phone().maxInFlight());
-        return new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(), breaker.openFor(),
-                breaker.trialCalls(), maxInFlight);
+        WechatCallGuard guard = new WechatCallGuard(breaker.failureRate(), breaker.window(), breaker.minimumCalls(),
+                breaker.openFor(), breaker.trialCalls(), maxInFlight);
+        apps.appids().forEach(guard::expect);
+        return guard;
     }
 
     @Bean
@@ -192,20 +214,20 @@ public class WechatAuthAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LoginService wechatLoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
-            DuplicateLoginWindow duplicates) {
-        return new LoginService(wechat, guard, sessions, duplicates);
+            DuplicateLoginWindow duplicates, LoginMeters meters) {
+        return new LoginService(wechat, guard, sessions, duplicates, meters);
     }
 
     @Bean
     @ConditionalOnMissingBean
     LoginRoute wechatLoginRoute(WechatAuthSettings settings, ReactiveStringRedisTemplate redis, MiniPrograms apps,
-            LoginService logins, DownstreamIdentity identity) {
+            LoginService logins, DownstreamIdentity identity, LoginMeters meters) {
         WechatAuthProperties properties = settings.properties();
         return new LoginRoute(new ClientAddress(settings.trustedProxies()),
                 new LoginRateLimiter(redis, properties.session().namespace(), properties.loginLimit().requests(),
                         properties.loginLimit().period()),
                 new BodyReader((int) properties.login().maxBodySize().toBytes()),
-                new AppSelector(apps), logins, identity);
+                new AppSelector(apps), logins, identity, meters);
     }
 
     /** The identity a forwarded request carries: headers, Cloud Run's names if asked for, the JWT if it is on. */
@@ -219,14 +241,15 @@ public class WechatAuthAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    IdentityForwarding wechatIdentityForwarding(SessionStore sessions, DownstreamIdentity identity) {
-        return new IdentityForwarding(sessions, identity);
+    IdentityForwarding wechatIdentityForwarding(SessionStore sessions, DownstreamIdentity identity,
+            SessionCheckMeters checks) {
+        return new IdentityForwarding(sessions, identity, checks);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    RequiredSession wechatRequiredSession(SessionStore sessions) {
-        return new RequiredSession(sessions);
+    RequiredSession wechatRequiredSession(SessionStore sessions, SessionCheckMeters checks) {
+        return new RequiredSession(sessions, checks);
     }
 
     @Bean

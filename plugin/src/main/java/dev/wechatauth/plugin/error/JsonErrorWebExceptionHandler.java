@@ -61,7 +61,7 @@ public class JsonErrorWebExceptionHandler implements ErrorWebExceptionHandler, O
     }
 
     /** The documented error (docs/reference.md, Errors) for a failure that was not already one. */
-    static GatewayError classify(Throwable failure) {
+    public static GatewayError classify(Throwable failure) {
         if (failure instanceof ResponseStatusException status) {
             return fromStatus(HttpStatus.resolve(status.getStatusCode().value()));
         }

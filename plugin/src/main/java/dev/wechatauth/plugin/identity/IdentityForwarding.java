@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
+import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RouteTarget;
@@ -25,15 +26,23 @@ import reactor.core.publisher.Mono;
  * ({@link DownstreamIdentity}), after every identity-like header the client sent and its {@code Authorization} were
  * removed.</li>
  * </ol>
+ * Each token check of steps 2 to 4 is counted ({@link SessionCheckMeters}).
  */
 public class IdentityForwarding implements PolicyHandler {
 
     private final SessionStore sessions;
     private final DownstreamIdentity identity;
+    private final SessionCheckMeters checks;
 
+    /** Identity forwarding whose token checks are not counted. */
     public IdentityForwarding(SessionStore sessions, DownstreamIdentity identity) {
+        this(sessions, identity, SessionCheckMeters.unmeasured());
+    }
+
+    public IdentityForwarding(SessionStore sessions, DownstreamIdentity identity, SessionCheckMeters checks) {
         this.sessions = sessions;
         this.identity = identity;
+        this.checks = checks;
     }
 
     @Override
@@ -45,11 +54,18 @@ public class IdentityForwarding implements PolicyHandler {
         BearerToken bearer = BearerToken.from(sent);
         return switch (bearer.kind()) {
             case DUPLICATE -> Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
-            case MALFORMED -> Mono.error(new GatewayErrorException(GatewayError.INVALID_TOKEN));
-            case NONE -> route.policy() == RoutePolicy.REQUIRED
-                    ? Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN))
-                    : chain.filter(withHeaders(exchange, identity::anonymous));
-            case PRESENT -> sessions.find(bearer.token())
+            case MALFORMED -> {
+                checks.malformedToken();
+                yield Mono.error(new GatewayErrorException(GatewayError.INVALID_TOKEN));
+            }
+            case NONE -> {
+                if (route.policy() != RoutePolicy.REQUIRED) {
+                    yield chain.filter(withHeaders(exchange, identity::anonymous));
+                }
+                checks.missingToken();
+                yield Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN));
+            }
+            case PRESENT -> checks.counted(sessions.find(bearer.token()))
                     .map(session -> chain.filter(withHeaders(exchange,
                             headers -> identity.identify(headers, session, bearer.token(), route))))
                     .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_TOKEN)))

@@ -5,11 +5,14 @@ import dev.wechatauth.plugin.error.GatewayErrorException;
 import dev.wechatauth.plugin.exchange.BodyReader;
 import dev.wechatauth.plugin.exchange.Forwarding;
 import dev.wechatauth.plugin.exchange.JsonAnswer;
+import dev.wechatauth.plugin.exchange.ReadBody;
 import dev.wechatauth.plugin.identity.BearerToken;
 import dev.wechatauth.plugin.identity.DownstreamIdentity;
+import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RouteTarget;
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.wechat.MiniProgram;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -30,6 +33,8 @@ import reactor.core.publisher.Mono;
  * JWT ({@link DownstreamIdentity}), and
  * {@code X-Auth-Token} / {@code X-Auth-Expires-In} added to the service's answer.</li>
  * </ol>
+ * Attempts refused before a mini-program is chosen are counted here ({@link LoginMeters#refused}); the others by the
+ * {@link LoginService}.
  */
 public class LoginRoute implements PolicyHandler {
 
@@ -42,21 +47,33 @@ public class LoginRoute implements PolicyHandler {
     private final AppSelector apps;
     private final LoginService logins;
     private final DownstreamIdentity identity;
+    private final LoginMeters meters;
 
+    /** A login route whose refusals are not counted. */
     public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
             LoginService logins, DownstreamIdentity identity) {
+        this(clients, limiter, bodies, apps, logins, identity, LoginMeters.unmeasured());
+    }
+
+    public LoginRoute(ClientAddress clients, LoginRateLimiter limiter, BodyReader bodies, AppSelector apps,
+            LoginService logins, DownstreamIdentity identity, LoginMeters meters) {
         this.clients = clients;
         this.limiter = limiter;
         this.bodies = bodies;
         this.apps = apps;
         this.logins = logins;
         this.identity = identity;
+        this.meters = meters;
+    }
+
+    /** A readable login body and the mini-program it is for. */
+    private record Attempt(MiniProgram app, ReadBody<LoginRequest> body) {
     }
 
     @Override
     public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
         ServerHttpRequest request = exchange.getRequest();
-        return limiter.attempt(clients.of(request))
+        return meters.inFlight(limiter.attempt(clients.of(request))
                 .then(Mono.defer(() -> {
                     if (BearerToken.from(request.getHeaders()).kind() == BearerToken.Kind.DUPLICATE) {
                         return Mono.error(new GatewayErrorException(GatewayError.DUPLICATE_AUTHORIZATION));
@@ -65,14 +82,16 @@ public class LoginRoute implements PolicyHandler {
                             ? bodies.read(request, LoginRequest::fromJson, LoginRequest::fromForm)
                             : Mono.error(GatewayErrorException.methodNotAllowed(HttpMethod.POST));
                 }))
-                .flatMap(body -> logins.login(apps.select(body.value(), request.getHeaders()), body.value().code(),
+                .map(body -> new Attempt(apps.select(body.value(), request.getHeaders()), body))
+                .doOnError(meters::refused)
+                .flatMap(attempt -> logins.login(attempt.app(), attempt.body().value().code(),
                                 request.getHeaders().getFirst(HttpHeaders.USER_AGENT))
                         .flatMap(issued -> route.answersItself()
                                 ? JsonAnswer.write(exchange, LoginAnswer.json(issued))
-                                : Forwarding.forward(exchange, chain, body,
+                                : Forwarding.forward(exchange, chain, attempt.body(),
                                         headers -> identity.identify(headers, issued.session(), issued.token(),
                                                 route),
-                                        headers -> tokenHeaders(headers, issued))));
+                                        headers -> tokenHeaders(headers, issued)))));
     }
 
     private static void tokenHeaders(HttpHeaders headers, IssuedSession issued) {

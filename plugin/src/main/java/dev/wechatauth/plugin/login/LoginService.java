@@ -1,5 +1,8 @@
 package dev.wechatauth.plugin.login;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.wechatauth.plugin.metrics.LoginMeters;
 import dev.wechatauth.plugin.session.IssuedSession;
 import dev.wechatauth.plugin.session.Session;
 import dev.wechatauth.plugin.session.SessionStore;
@@ -12,7 +15,7 @@ import reactor.core.publisher.Mono;
 /**
  * Turns a {@code wx.login} code into a session: a copy of a code seen within the duplicate window gets the first
  * copy's outcome; otherwise one code2Session call to WeChat, guarded by the circuit breaker and the in-flight bound,
- * then a new session in the store.
+ * then a new session in the store. Each outcome is counted by mini-program ({@link LoginMeters}).
  */
 public class LoginService {
 
@@ -20,13 +23,21 @@ public class LoginService {
     private final WechatCallGuard guard;
     private final SessionStore sessions;
     private final DuplicateLoginWindow duplicates;
+    private final LoginMeters meters;
 
+    /** A login service whose outcomes are not counted. */
     public LoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
             DuplicateLoginWindow duplicates) {
+        this(wechat, guard, sessions, duplicates, LoginMeters.unmeasured());
+    }
+
+    public LoginService(WechatClient wechat, WechatCallGuard guard, SessionStore sessions,
+            DuplicateLoginWindow duplicates, LoginMeters meters) {
         this.wechat = wechat;
         this.guard = guard;
         this.sessions = sessions;
         this.duplicates = duplicates;
+        this.meters = meters;
     }
 
     /**
@@ -37,8 +48,15 @@ public class LoginService {
      */
     public Mono<IssuedSession> login(MiniProgram app, String code, String userAgent) {
         String kept = Session.userAgentOf(userAgent);
-        return duplicates.login(app.appid(), code, () -> guard.guard(WechatApi.CODE2SESSION, app.appid(),
-                        () -> wechat.code2Session(app, code))
-                .flatMap(identity -> sessions.create(identity, kept)));
+        return Mono.defer(() -> {
+            AtomicBoolean exchangedHere = new AtomicBoolean();
+            return duplicates.login(app.appid(), code, () -> {
+                        exchangedHere.set(true);
+                        return guard.guard(WechatApi.CODE2SESSION, app.appid(), () -> wechat.code2Session(app, code))
+                                .flatMap(identity -> sessions.create(identity, kept));
+                    })
+                    .doOnSuccess(issued -> meters.succeeded(app.appid(), !exchangedHere.get()))
+                    .doOnError(failure -> meters.failed(app.appid(), failure));
+        });
     }
 }

@@ -11,6 +11,11 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.wechatauth.plugin.wechat.WechatIdentity;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -30,8 +35,16 @@ import reactor.core.publisher.Mono;
  * cache is used only while that subscription is confirmed live: when it drops, everything is dropped and lookups go
  * to Redis until it is back, so no invalidation can be missed. Listening starts and stops with the application
  * ({@link SmartLifecycle}).
+ * <p>
+ * Bound to a meter registry ({@link MeterBinder}): {@code wechat_auth_session_cache_total{result}} ({@code hit},
+ * {@code miss}: lookups while memory serves), {@code wechat_auth_session_cache_serving} (1 while memory serves, 0
+ * while lookups go to Redis), and Micrometer's Caffeine series with {@code cache="wechat-auth-sessions"}
+ * ({@code cache_size}, {@code cache_evictions_total} …), from the cache's own statistics.
  */
-public class CachedSessionStore implements SessionStore, SmartLifecycle {
+public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBinder {
+
+    /** The {@code cache} label of the Caffeine series. */
+    public static final String CACHE_NAME = "wechat-auth-sessions";
 
     private static final Log log = LogFactory.getLog(CachedSessionStore.class);
 
@@ -72,6 +85,7 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle {
                 .maximumSize(maximumSize)
                 .expireAfterWrite(freshFor.multipliedBy(2))
                 .ticker(ticker)
+                .recordStats()
                 .build();
     }
 
@@ -244,6 +258,22 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        CaffeineCacheMetrics.monitor(registry, sessions, CACHE_NAME);
+        FunctionCounter.builder("wechat.auth.session.cache", sessions, cache -> cache.stats().hitCount())
+                .description("Session lookups answered from memory (hit) or not (miss), while memory serves")
+                .tag("result", "hit")
+                .register(registry);
+        FunctionCounter.builder("wechat.auth.session.cache", sessions, cache -> cache.stats().missCount())
+                .description("Session lookups answered from memory (hit) or not (miss), while memory serves")
+                .tag("result", "miss")
+                .register(registry);
+        Gauge.builder("wechat.auth.session.cache.serving", this, store -> store.isServingFromMemory() ? 1 : 0)
+                .description("1 while sessions are served from memory, 0 while every lookup goes to Redis")
+                .register(registry);
     }
 
     /** Whether sessions are served from memory now. */

@@ -10,6 +10,7 @@ public final class MiniPrograms {
 
     private final MiniProgram defaultApp;
     private final Map<String, MiniProgram> byAppid;
+    private final List<String> appids;
 
     /** @param apps at least one, each appid once (checked by the caller, which knows where they were configured) */
     public MiniPrograms(List<MiniProgram> apps) {
@@ -20,6 +21,7 @@ public final class MiniPrograms {
         apps.forEach(app -> map.put(app.appid(), app));
         this.defaultApp = apps.get(0);
         this.byAppid = Map.copyOf(map);
+        this.appids = List.copyOf(map.keySet());
     }
 
     /** The default mini-program: the first configured. */
@@ -30,6 +32,11 @@ public final class MiniPrograms {
     /** The mini-program with this appid, if it is served. */
     public Optional<MiniProgram> app(String appid) {
         return Optional.ofNullable(byAppid.get(appid));
+    }
+
+    /** Every appid served, in the order configured. */
+    public List<String> appids() {
+        return List.copyOf(appids);
     }
 
     /** Every AppSecret, to keep them out of log lines. */

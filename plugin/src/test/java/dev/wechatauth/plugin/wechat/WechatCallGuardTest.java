@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -160,5 +161,43 @@ class WechatCallGuardTest {
         slowWechat.tryEmitValue("done");
         StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok").verifyComplete();
         assertThat(guard.state(WechatApi.CODE2SESSION, "wx_app")).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void boundToARegistryItTimesTheCallsThatReachedWechatByOutcomeAndShowsTheBreakerOpen() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+        guard.expect("wx_app");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        guard.bindTo(registry);
+        assertThat(registry.get("wechat.auth.circuit.breaker.open").tag("api", "phone").tag("appid", "wx_app").gauge()
+                .value()).as("a breaker made before binding").isZero();
+
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectNext("ok")
+                .verifyComplete();
+        fail(guard, 9, GatewayError.WECHAT_UNAVAILABLE, this);
+        StepVerifier.create(guard.guard(WechatApi.CODE2SESSION, "wx_app", this::succeeding)).expectError().verify();
+
+        assertThat(registry.get("wechat.auth.wechat.calls").tag("api", "code2session").tag("appid", "wx_app")
+                .tag("outcome", "success").timer().count()).isEqualTo(1);
+        assertThat(registry.get("wechat.auth.wechat.calls").tag("outcome", "wechat_unavailable").timer().count())
+                .as("calls that reached WeChat, not the one the open breaker refused").isEqualTo(9);
+        assertThat(registry.get("wechat.auth.circuit.breaker.open").tag("api", "code2session").tag("appid", "wx_app")
+                .gauge().value()).isEqualTo(1);
+        assertThat(registry.get("resilience4j.circuitbreaker.state").tag("name", "code2session:wx_app")
+                .tag("state", "open").gauge().value()).isEqualTo(1);
+    }
+
+    @Test
+    void aBreakerMadeAfterBindingHasItsSeriesToo() {
+        WechatCallGuard guard = guard(Duration.ofSeconds(10), 100);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        guard.bindTo(registry);
+
+        guard.expect("wx_later");
+
+        assertThat(registry.get("wechat.auth.wechat.calls.in.flight").tag("api", "stable_token")
+                .tag("appid", "wx_later").gauge().value()).isZero();
+        assertThat(registry.get("wechat.auth.wechat.calls").tag("appid", "wx_later").tag("outcome", "success")
+                .timers()).hasSize(3);
     }
 }
