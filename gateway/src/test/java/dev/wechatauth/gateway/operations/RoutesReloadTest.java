@@ -82,7 +82,9 @@ class RoutesReloadTest {
         swapIn(baseline(version));
         awaitVersion(version);
         backends.echo.clear();
-        watcherLog.list.clear();
+        synchronized (watcherLog) {
+            watcherLog.list.clear();
+        }
     }
 
     @Test
@@ -206,7 +208,11 @@ class RoutesReloadTest {
     }
 
     private static List<String> warnings() {
-        return watcherLog.list.stream().filter(event -> event.getLevel() == Level.WARN)
+        List<ILoggingEvent> events;
+        synchronized (watcherLog) { // the watcher's thread may be logging: AppenderBase appends under this lock
+            events = List.copyOf(watcherLog.list);
+        }
+        return events.stream().filter(event -> event.getLevel() == Level.WARN)
                 .map(ILoggingEvent::getFormattedMessage).filter(message -> message.contains(routesFile.toString()))
                 .toList();
     }

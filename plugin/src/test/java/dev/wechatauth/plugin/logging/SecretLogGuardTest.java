@@ -124,8 +124,12 @@ class SecretLogGuardTest {
     }
 
     private String capturedText() {
+        List<ILoggingEvent> events;
+        synchronized (captured) { // Netty threads may still be logging: AppenderBase appends under this lock
+            events = List.copyOf(captured.list);
+        }
         StringBuilder text = new StringBuilder();
-        for (ILoggingEvent event : captured.list) {
+        for (ILoggingEvent event : events) {
             text.append(event.getFormattedMessage()).append('\n');
             if (event.getThrowableProxy() != null) {
                 text.append(event.getThrowableProxy().getMessage()).append('\n');
