@@ -9,8 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.wechatauth.testkit.ClosedPort;
 import dev.wechatauth.testkit.EchoDownstream;
-import dev.wechatauth.testkit.FreePort;
 import dev.wechatauth.testkit.RedisProcess;
 import dev.wechatauth.testkit.WechatStandIn;
 
@@ -27,7 +27,7 @@ import dev.wechatauth.testkit.WechatStandIn;
  * /api/status/**       public    the echo
  * /api/default/**      (no metadata.auth: required) the echo
  * /api/slow/**         required, response-timeout 500 ms, the echo
- * /api/dead/**         public    a port nothing listens on
+ * /api/dead/**         public    a port that refuses every connection (reserved, never listening)
  * /wx/phone            phone     no://op
  * /wx/phone-forward    phone     the echo
  * /wx/decrypt          decrypt   no://op
@@ -63,6 +63,7 @@ public final class Backends implements AutoCloseable {
     public final WechatStandIn wechat;
     public final EchoDownstream echo;
     public final Path routesFile;
+    private final ClosedPort dead = ClosedPort.reserve();
     private final Map<String, String> storeProperties;
 
     private Backends(RedisProcess redis, Map<String, String> storeProperties) {
@@ -79,7 +80,7 @@ public final class Backends implements AutoCloseable {
                 .route("status", "/api/status/**", echo.baseUrl(), "public")
                 .route("default", "/api/default/**", echo.baseUrl(), null)
                 .route("slow", "/api/slow/**", echo.baseUrl(), "required", Duration.ofMillis(500))
-                .route("dead", "/api/dead/**", "http://127.0.0.1:" + FreePort.next(), "public")
+                .route("dead", "/api/dead/**", "http://127.0.0.1:" + dead.port(), "public")
                 .route("phone", PHONE, "no://op", "phone")
                 .route("phone-forward", PHONE_FORWARD, echo.baseUrl(), "phone")
                 .route("decrypt", DECRYPT, "no://op", "decrypt")
@@ -194,6 +195,7 @@ public final class Backends implements AutoCloseable {
     public void close() {
         echo.close();
         wechat.close();
+        dead.close();
         if (redis != null) {
             redis.close();
         }
