@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
  *                                     create: SET key json PX min(ttl, max-lifetime) (then WAIT on Sentinel and
  *                                             Cluster: see ReplicatedSessionWriter), then INDEX on the user
  *                                     lookup and renewal: LOOKUP (one round trip: read, expire at
- *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval)
+ *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval);
+ *                                             background renewals are pipelined in batches (PipelinedScripts)
  *                                     logout: GETDEL key, then HDEL of the user index field
  * {ns}:user:{appid}:{openid}  hash    session_key   -> the user's newest session_key (each login overwrites it)
  *                                     s:{h}         -> createdAt:order of each session of the user
@@ -68,6 +69,8 @@ public class RedisSessionStore implements SessionStore {
     private final ReactiveStringRedisTemplate redis;
     private final Tokens tokens;
     private final SessionWriter writer;
+    private final ScriptRunner renewals;
+    private final ScriptRunner immediately;
     private final JsonMapper json = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
@@ -90,9 +93,20 @@ public class RedisSessionStore implements SessionStore {
      */
     public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer, String namespace,
             SessionPolicy policy, Clock clock) {
+        this(redis, tokens, writer, ScriptRunner.of(redis), namespace, policy, clock);
+    }
+
+    /**
+     * @param renewals how {@link #renew} sends its scripts, which nobody waits for (e.g. {@link PipelinedScripts});
+     *        lookups always go at once through {@code redis}
+     */
+    public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
+            ScriptRunner renewals, String namespace, SessionPolicy policy, Clock clock) {
         this.redis = redis;
         this.tokens = tokens;
         this.writer = writer;
+        this.renewals = renewals;
+        this.immediately = ScriptRunner.of(redis);
         this.clock = clock;
         this.policy = policy;
         Duration indexInterval = indexRenewalInterval(policy.ttl());
@@ -168,35 +182,35 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<Session> find(String token) {
-        return lookUp(token)
+        return lookUp(token, immediately)
                 .flatMap(this::read)
-                .flatMap(session -> renewIndexIfDue(session).thenReturn(session))
+                .flatMap(session -> renewIndexIfDue(session, immediately).thenReturn(session))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
+    /** Renews through {@code renewals}: a background renewal may wait a moment to go out with others. */
     @Override
     public Mono<Boolean> renew(String token, Session session) {
-        return lookUp(token)
-                .flatMap(found -> renewIndexIfDue(session).thenReturn(true))
+        return lookUp(token, renewals)
+                .flatMap(found -> renewIndexIfDue(session, renewals).thenReturn(true))
                 .defaultIfEmpty(false)
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
     /** The session's record, renewed (never past its end); empty when there is none. */
-    private Mono<String> lookUp(String token) {
-        return script(SessionScripts.LOOKUP, sessionKey(Tokens.hash(token)),
-                Long.toString(policy.ttl().toMillis()), Long.toString(policy.maxLifetime().toMillis()),
-                Long.toString(clock.millis()), Long.toString(renewalInterval.toMillis()));
+    private Mono<String> lookUp(String token, ScriptRunner scripts) {
+        return scripts.run(SessionScripts.LOOKUP, sessionKey(Tokens.hash(token)),
+                List.of(Long.toString(policy.ttl().toMillis()), Long.toString(policy.maxLifetime().toMillis()),
+                        Long.toString(clock.millis()), Long.toString(renewalInterval.toMillis())));
     }
 
-    private Mono<Long> renewIndexIfDue(Session session) {
+    private Mono<Long> renewIndexIfDue(Session session, ScriptRunner scripts) {
         String userKey = userKey(session.appid(), session.openid());
         if (recentlyRenewedIndexes.getIfPresent(userKey) != null) {
             return Mono.empty();
         }
         recentlyRenewedIndexes.put(userKey, Boolean.TRUE);
-        return redis.execute(SessionScripts.RENEW_INDEX, List.of(userKey), List.of(Long.toString(userIndexTtl.toMillis())))
-                .next();
+        return scripts.run(SessionScripts.RENEW_INDEX, userKey, List.of(Long.toString(userIndexTtl.toMillis())));
     }
 
     @Override

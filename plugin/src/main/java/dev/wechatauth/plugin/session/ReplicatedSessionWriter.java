@@ -3,21 +3,14 @@ package dev.wechatauth.plugin.session;
 import java.time.Duration;
 
 import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.StringCodec;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Writes a new session and then sends {@code WAIT replicas timeout} on the same connection, so that a failover
@@ -31,10 +24,9 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
 
     private static final Log log = LogFactory.getLog(ReplicatedSessionWriter.class);
 
-    private final AbstractRedisClient client;
+    private final OwnConnection connection;
     private final int replicas;
     private final long timeoutMillis;
-    private volatile Object connection;
 
     /**
      * @param client the Lettuce client Spring Boot configured ({@code LettuceConnectionFactory#getNativeClient()})
@@ -42,7 +34,7 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
      * @param timeout the longest to wait for them
      */
     public ReplicatedSessionWriter(AbstractRedisClient client, int replicas, Duration timeout) {
-        this.client = client;
+        this.connection = new OwnConnection(client);
         this.replicas = replicas;
         this.timeoutMillis = timeout.toMillis();
     }
@@ -64,45 +56,11 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
 
     /** The commands of the connection to the primary that takes {@code key}. */
     private Mono<RedisReactiveCommands<String, String>> commandsFor(String key) {
-        return connection().flatMap(open -> {
-            if (open instanceof StatefulRedisClusterConnection<?, ?> cluster) {
-                @SuppressWarnings("unchecked")
-                StatefulRedisClusterConnection<String, String> strings =
-                        (StatefulRedisClusterConnection<String, String>) cluster;
-                RedisClusterNode primary = strings.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
-                return Mono.fromCompletionStage(strings.getConnectionAsync(primary.getNodeId()))
-                        .map(StatefulRedisConnection::reactive);
-            }
-            @SuppressWarnings("unchecked")
-            StatefulRedisConnection<String, String> single = (StatefulRedisConnection<String, String>) open;
-            return Mono.just(single.reactive());
-        });
-    }
-
-    /** Opens the connection on first use, off the event loop (Lettuce's connect blocks); a failure is retried next time. */
-    private Mono<Object> connection() {
-        Object open = connection;
-        return open != null ? Mono.just(open)
-                : Mono.fromCallable(this::connectOnce).subscribeOn(Schedulers.boundedElastic());
-    }
-
-    private synchronized Object connectOnce() {
-        if (connection == null) {
-            connection = client instanceof RedisClusterClient cluster
-                    ? cluster.connect(StringCodec.UTF8)
-                    : ((RedisClient) client).connect(StringCodec.UTF8);
-        }
-        return connection;
+        return connection.primaryFor(key).map(StatefulRedisConnection::reactive);
     }
 
     @Override
-    public synchronized void destroy() {
-        Object open = connection;
-        connection = null;
-        if (open instanceof StatefulRedisClusterConnection<?, ?> cluster) {
-            cluster.close();
-        } else if (open instanceof StatefulRedisConnection<?, ?> single) {
-            single.close();
-        }
+    public void destroy() {
+        connection.close();
     }
 }
