@@ -92,7 +92,12 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
 
     @Override
     public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
-        return delegate.createEnding(identity, userAgent)
+        return create(identity, userAgent, null);
+    }
+
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
+        return delegate.createEnding(identity, userAgent, receipt)
                 .flatMap(created -> forget(created.ended()).thenReturn(created.issued()));
     }
 

@@ -77,6 +77,11 @@ final class OwnConnection implements AutoCloseable {
         });
     }
 
+    /** Whether this is a Cluster connection. */
+    boolean isCluster() {
+        return client instanceof RedisClusterClient;
+    }
+
     private Mono<Object> open() {
         Object open = connection;
         return open != null ? Mono.just(open)

@@ -154,11 +154,21 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
-        return createEnding(identity, userAgent).map(Created::issued);
+        return create(identity, userAgent, null);
     }
 
-    /** {@link #create}, telling which sessions of the user the login ended (for the instances' memory). */
-    Mono<Created> createEnding(WechatIdentity identity, String userAgent) {
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
+        return createEnding(identity, userAgent, receipt).map(Created::issued);
+    }
+
+    /**
+     * {@link #create}, telling which sessions of the user the login ended (for the instances' memory). Where one
+     * primary holds every key, one script writes the session, the user's index and the receipt; on Cluster the session
+     * and the index are in different slots, so the session is written first and then listed by {@link
+     * SessionScripts#INDEX}, and the receipt is left to the caller.
+     */
+    Mono<Created> createEnding(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
         return tokens.next().flatMap(token -> {
             String hash = Tokens.hash(token);
             long now = clock.millis();
@@ -167,17 +177,36 @@ public class RedisSessionStore implements SessionStore {
                     identity.sessionKey(), createdAt, createdAt + policy.maxLifetime().toSeconds(), createdAt,
                     userAgent);
             String key = sessionKey(hash);
-            return writer.set(key, json.writeValueAsString(session), policy.firstExpiry())
-                    .then(script(SessionScripts.INDEX, userKey(session.appid(), session.openid()),
-                            session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(createdAt),
-                            Long.toString(userIndexTtl.toMillis()), Integer.toString(policy.maxPerUser()),
-                            Long.toString(now)))
-                    .flatMap(answer -> answer.equals("blocked")
-                            ? redis.delete(key).then(Mono.error(new GatewayErrorException(GatewayError.BLOCKED_USER)))
-                            : deleteSessions(hashesIn(answer))
-                                    .thenReturn(new Created(new IssuedSession(token, policy.firstExpiry(), session),
-                                            hashesIn(answer))));
+            String userKey = userKey(session.appid(), session.openid());
+            List<String> listing = List.of(session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(createdAt),
+                    Long.toString(userIndexTtl.toMillis()), Integer.toString(policy.maxPerUser()), Long.toString(now));
+            Mono<String> written = writer.onOnePrimary()
+                    ? writeAtOnce(key, userKey, listing, json.writeValueAsString(session), token, receipt)
+                    : writer.set(key, json.writeValueAsString(session), policy.firstExpiry())
+                            .then(redis.execute(SessionScripts.INDEX, List.of(userKey), listing).next())
+                            .flatMap(answer -> answer.equals("blocked") ? redis.delete(key).thenReturn(answer)
+                                    : Mono.just(answer));
+            return written.flatMap(answer -> answer.equals("blocked")
+                    ? Mono.error(new GatewayErrorException(GatewayError.BLOCKED_USER))
+                    : deleteSessions(hashesIn(answer))
+                            .thenReturn(new Created(new IssuedSession(token, policy.firstExpiry(), session),
+                                    hashesIn(answer))));
         }).onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    /** The session, the user's index and the receipt in one script ({@link SessionScripts#CREATE}). */
+    private Mono<String> writeAtOnce(String key, String userKey, List<String> listing, String record, String token,
+            LoginReceipt receipt) {
+        List<String> args = new ArrayList<>(listing);
+        args.add(record);
+        args.add(Long.toString(policy.firstExpiry().toMillis()));
+        args.add(receipt == null ? "" : receipt.valueFor(token));
+        List<String> keys = receipt == null ? List.of(userKey, key) : List.of(userKey, key, receipt.key());
+        return writer.run(SessionScripts.CREATE, keys, args).doOnNext(answer -> {
+            if (receipt != null && !answer.equals("blocked")) {
+                receipt.markRecorded();
+            }
+        });
     }
 
     @Override

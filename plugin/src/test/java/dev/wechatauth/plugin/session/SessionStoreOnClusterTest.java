@@ -34,11 +34,13 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Batched background renewals on a Redis Cluster of three primaries (real redis-server processes): a batch's keys
- * live on every primary, each part goes to its own primary, and a renewal that a primary answers with {@code MOVED}
- * (the client's view of the slots is stale) is sent again and followed to the right one.
+ * The session store on a Redis Cluster of three primaries with a replica each (real redis-server processes). Batched
+ * background renewals: a batch's keys live on every primary, each part goes to its own primary, and a renewal that a
+ * primary answers with {@code MOVED} (the client's view of the slots is stale) is sent again and followed to the right
+ * one. Logins: the session and the user's index live in different slots, so they are written one after the other
+ * (the session with its {@code WAIT}), and the receipt for copies of the code is left to the duplicate window.
  */
-class BatchedRenewalsOnClusterTest {
+class SessionStoreOnClusterTest {
 
     private static final String NAMESPACE = "cluster-batch-test";
     private static final Duration TTL = Duration.ofMinutes(10);
@@ -140,6 +142,32 @@ class BatchedRenewalsOnClusterTest {
 
         assertThat(inspector().pttl(key)).as("idle time left, renewed on the owner")
                 .isGreaterThan(Duration.ofMinutes(5).toMillis());
+    }
+
+    @Test
+    void aLoginWritesItsSessionWithWaitThenItsIndexAndLeavesTheReceiptToTheCaller() {
+        ReplicatedSessionWriter writer = new ReplicatedSessionWriter(factory.getRequiredNativeClient(), 1,
+                Duration.ofMillis(500));
+        try {
+            RedisSessionStore replicated = new RedisSessionStore(new ReactiveStringRedisTemplate(factory), new Tokens(),
+                    writer, renewals, NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), clock);
+            String receiptKey = NAMESPACE + ":login-code:cluster";
+            inspector().psetex(receiptKey, 10_000, "pending");
+            LoginReceipt receipt = new LoginReceipt(receiptKey, token -> "ok:" + Tokens.hash(token));
+            WechatIdentity user = new WechatIdentity("wx_app", "openid_cluster_login", null, "a2V5");
+
+            IssuedSession issued = replicated.create(user, null, receipt).block(Duration.ofSeconds(10));
+
+            assertThat(writer.onOnePrimary()).as("one primary for every key on Cluster").isFalse();
+            assertThat(inspector().get(sessionKeyOf(issued.token()))).as("the session").isNotNull();
+            assertThat(inspector().hget(NAMESPACE + ":user:wx_app:openid_cluster_login", "s:" + Tokens.hash(issued.token())))
+                    .as("the session in the user's index").isNotNull();
+            assertThat(receipt.recorded()).as("the receipt, in another slot than the session").isFalse();
+            assertThat(inspector().get(receiptKey)).isEqualTo("pending");
+            assertThat(replicated.find(issued.token()).block(Duration.ofSeconds(5))).isNotNull();
+        } finally {
+            writer.destroy();
+        }
     }
 
     private static void move(RedisClusterNode from, RedisClusterNode to, int slot) {
