@@ -1,6 +1,7 @@
 package dev.wechatauth.plugin.session;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -94,10 +95,16 @@ public class PipelinedScripts implements ScriptRunner, DisposableBean {
                 .collectMultimap(Tuple2::getT1, Tuple2::getT2)
                 .flatMapIterable(Map::entrySet)
                 .subscribe(part -> connection.primary(part.getKey()).subscribe(
-                        primary -> primary.dispatch(part.getValue().stream()
-                                .<RedisCommand<String, String, ?>>map(call -> call.evalsha(primary))
-                                .toList()),
+                        primary -> dispatch(primary, part.getValue()),
                         failure -> part.getValue().forEach(call -> call.fail(failure))));
+    }
+
+    private static void dispatch(StatefulRedisConnection<String, String> primary, Collection<Call<?>> part) {
+        try {
+            primary.dispatch(part.stream().<RedisCommand<String, String, ?>>map(call -> call.evalsha(primary)).toList());
+        } catch (RuntimeException refused) {
+            part.forEach(call -> call.fail(refused));
+        }
     }
 
     @Override
@@ -130,7 +137,8 @@ public class PipelinedScripts implements ScriptRunner, DisposableBean {
                 if (failure instanceof RedisNoScriptException) {
                     primary.dispatch(eval());
                 } else if (redirected(failure)) {
-                    connection.cluster().subscribe(cluster -> cluster.dispatch(eval()), this::fail);
+                    connection.cluster().switchIfEmpty(Mono.error(failure))
+                            .subscribe(cluster -> cluster.dispatch(eval()), this::fail);
                 } else {
                     complete(value, failure);
                 }

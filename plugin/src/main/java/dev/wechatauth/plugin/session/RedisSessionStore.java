@@ -28,8 +28,11 @@ import reactor.core.publisher.Mono;
  * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt, endsAt, lastUsedAt,
  *                                     userAgent}; times in epoch seconds
  *                                     h = base64url(SHA-256(token)); the token itself is never stored
- *                                     create: SET key json PX min(ttl, max-lifetime) (then WAIT on Sentinel and
- *                                             Cluster: see ReplicatedSessionWriter), then INDEX on the user
+ *                                     create, one primary (standalone, Sentinel): CREATE (INDEX, SET key json
+ *                                             PX min(ttl, max-lifetime), the login's receipt), one round trip
+ *                                             (with a pipelined WAIT on Sentinel: see ReplicatedSessionWriter)
+ *                                     create, Cluster: SET key json PX … with a pipelined WAIT, then INDEX on
+ *                                             the user (another slot)
  *                                     lookup and renewal: LOOKUP (one round trip: read, expire at
  *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval);
  *                                             background renewals are pipelined in batches (PipelinedScripts)
@@ -38,18 +41,21 @@ import reactor.core.publisher.Mono;
  *                                     s:{h}         -> createdAt:order of each session of the user
  *                                     logins        -> the user's login count (the order above)
  *                                     blocked_until -> epoch ms until which the user's logins are refused
- *                                     create: INDEX (block check, HSET, the oldest past max-per-user removed)
+ *                                     create: INDEX or CREATE (block check, HSET, the oldest past max-per-user
+ *                                             removed)
  *                                     kick out, block: END_ALL (every s: field removed, the block set)
  *                                     decrypt: HGET key session_key (newestSessionKey)
  *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour), or
  *                                     longer for a block; lengthened, never shortened, at most once per index
  *                                     interval per user and instance, so it outlives every session it lists
  * </pre>
- * The user index is the authority on which sessions a user holds: a session is written first, then listed by a
- * script that decides atomically, on the user's key alone, whether the user is blocked and which sessions the limit
- * ends; only then are the ended sessions' keys deleted. Keys of one user share no hash slot with their sessions, so
- * no command spans two keys and every script touches one: on Cluster each runs on one node, and two logins of one
- * user on two instances are ordered by the user's key, so the index never lists more sessions than the limit.
+ * The user index is the authority on which sessions a user holds: a script decides atomically on the user's key
+ * whether the user is blocked and which sessions the limit ends; only then are the ended sessions' keys deleted. Where
+ * one primary holds every key, that script also writes the session (only when the user is not blocked) and the
+ * login's receipt for the duplicate window. On Cluster, keys of one user share no hash slot with their sessions, so no
+ * command there spans two keys: the session is written first, then listed by a script on the user's key alone. Either
+ * way two logins of one user on two instances are ordered by the user's key, so the index never lists more sessions
+ * than the limit.
  * Ended sessions are deleted after the script; a gateway that dies between the two leaves those sessions alive
  * (unlisted) until their idle timeout.
  * <p>
