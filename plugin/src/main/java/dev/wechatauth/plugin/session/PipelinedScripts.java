@@ -62,14 +62,10 @@ public class PipelinedScripts implements ScriptRunner, DisposableBean {
 
     /** @param client the Lettuce client Spring Boot configured ({@code LettuceConnectionFactory#getNativeClient()}) */
     public PipelinedScripts(AbstractRedisClient client) {
-        this(client, MAX_BATCH, MAX_WAIT);
-    }
-
-    PipelinedScripts(AbstractRedisClient client, int maxBatch, Duration maxWait) {
         this.connection = new OwnConnection(client);
         AtomicReference<FluxSink<Call<?>>> sink = new AtomicReference<>();
         this.batches = Flux.<Call<?>>create(sink::set)
-                .bufferTimeout(maxBatch, maxWait)
+                .bufferTimeout(MAX_BATCH, MAX_WAIT)
                 .subscribe(this::send);
         this.calls = sink.get();
     }
