@@ -21,8 +21,8 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws the soak's timeline as one PNG of two charts over the same seconds: above, answers as expected per second on
- * each gateway and errors per second; below, each gateway's heap in use, heap after a full GC and RSS. Dashed vertical
+ * Draws the soak's timeline as one PNG of two charts over the same seconds: above, the traffic's answers as expected
+ * per second on each gateway and its errors per second (the checks after the traffic left out); below, each gateway's heap in use, heap after a full GC and RSS. Dashed vertical
  * lines mark where each fault began and where its window ended.
  */
 final class SoakChart {
@@ -54,7 +54,7 @@ final class SoakChart {
         double[][] perSecond = new double[3][Math.max(1, seconds)];
         for (Call call : report.calls()) {
             int second = (int) Math.floor(report.seconds(call.start()));
-            if (second < 0 || second >= seconds) {
+            if (second < 0 || second >= seconds || call.kind() == Call.Kind.CHECK) {
                 continue;
             }
             perSecond[call.failed() ? 2 : call.instance()][second]++;
@@ -121,7 +121,7 @@ final class SoakChart {
         series.setLineColor(color);
         series.setMarkerColor(color);
         if (markersOnly) {
-            series.setLineStyle(new BasicStroke(0f));
+            series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             series.setMarker(SeriesMarkers.DIAMOND);
         } else {
             series.setMarker(SeriesMarkers.NONE);

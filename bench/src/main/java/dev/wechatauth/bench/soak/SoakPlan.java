@@ -39,9 +39,9 @@ record SoakPlan(String name, int sessions, int setupConcurrency, int users, doub
 
     /** A short run with small numbers, to check that the soak works (about a minute of traffic). */
     static SoakPlan smoke() {
-        return new SoakPlan("smoke", 1_000, 16, 500, 50, 3, 3, 3, Duration.ofSeconds(15), Duration.ofSeconds(2),
+        return new SoakPlan("smoke", 1_000, 16, 500, 50, 3, 3, 3, Duration.ofSeconds(20), Duration.ofSeconds(2),
                 Duration.ofSeconds(15), Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(2),
-                Duration.ofSeconds(10), Duration.ofSeconds(3));
+                Duration.ofSeconds(8), Duration.ofSeconds(3));
     }
 
     boolean smokeRun() {

@@ -52,12 +52,13 @@ final class Traffic implements AutoCloseable {
      *
      * @param answered when the logout answered 204
      * @param instance where it was logged out (0: A, 1: B)
-     * @param refusedAtOnce whether the same instance answered 401 right after
+     * @param statusRightAfter what the same instance answered right after (401 expected; 200 would mean the logout
+     *     did not take effect at once there)
      * @param propagation from the logout's answer to the other instance's first 401; null if not measured (the
      *     session could not be used on the other instance first) or not seen within the probing time
      * @param measured whether the propagation was measured (the other instance had answered 200 before)
      */
-    record Logout(long answered, int instance, boolean refusedAtOnce, Duration propagation, boolean measured) {
+    record Logout(long answered, int instance, int statusRightAfter, Duration propagation, boolean measured) {
     }
 
     /** What checking every session after the traffic found. */
@@ -222,14 +223,14 @@ final class Traffic implements AutoCloseable {
                             sessions.loggedOut(id);
                             return call(Kind.LOGOUT_PROBE, instance, id, "GET", REQUIRED_PATH)
                                     .flatMap(here -> before.status() != 200
-                                            ? Mono.just(new Logout(answered, instance, here.status() == 401, null,
+                                            ? Mono.just(new Logout(answered, instance, here.status(), null,
                                                     false))
                                             : firstRefusal(other, id, answered + PROBE_FOR_MS * 1_000_000)
                                                     .map(at -> Duration.ofNanos(at - answered))
-                                                    .map(took -> new Logout(answered, instance,
-                                                            here.status() == 401, took, true))
-                                                    .defaultIfEmpty(new Logout(answered, instance,
-                                                            here.status() == 401, null, true)));
+                                                    .map(took -> new Logout(answered, instance, here.status(),
+                                                            took, true))
+                                                    .defaultIfEmpty(new Logout(answered, instance, here.status(),
+                                                            null, true)));
                         }))
                 .doOnNext(this::record);
     }

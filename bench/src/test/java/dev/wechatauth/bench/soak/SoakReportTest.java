@@ -116,7 +116,7 @@ class SoakReportTest {
                 "| REQUIRED | 503 | `session_store_unavailable` | fault 1 | 1 |");
         List<String> timeline = Files.readAllLines(out.resolve("soak-timeline.csv"));
         assertThat(timeline.get(0)).startsWith("second,window,a_ok,a_errors");
-        assertThat(timeline.get(11)).startsWith("11,fault 1,0,1,");
+        assertThat(timeline.get(1 + 11)).startsWith("11,fault 1,0,1,"); // after the header
         assertThat(Files.size(out.resolve("soak-timeline.png"))).isGreaterThan(1000);
         assertThat(Files.size(out.resolve("soak-requests.csv.gz"))).isGreaterThan(20);
     }
