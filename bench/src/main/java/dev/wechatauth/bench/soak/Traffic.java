@@ -62,8 +62,8 @@ final class Traffic implements AutoCloseable {
     }
 
     /** What checking every session after the traffic found. */
-    record Checked(int live, int working, List<Integer> lost, Map<Integer, String> inconsistent, int loggedOut,
-            List<Integer> resurrected, int unconfirmedLogouts) {
+    record Checked(int made, int live, int working, List<Integer> lost, Map<Integer, String> inconsistent,
+            int loggedOut, List<Integer> resurrected, int unconfirmedLogouts) {
     }
 
     private record Answer(int status, String body) {
@@ -329,7 +329,7 @@ final class Traffic implements AutoCloseable {
                         }), CHECK_CONCURRENCY)
                 .then().block(within);
         recording = false;
-        return new Checked(live.size(), working.get(), List.copyOf(lost), Map.copyOf(inconsistent),
+        return new Checked(sessions.count(), live.size(), working.get(), List.copyOf(lost), Map.copyOf(inconsistent),
                 loggedOut.size(), List.copyOf(resurrected), sessions.inState(Sessions.State.LOGGING_OUT).size());
     }
 

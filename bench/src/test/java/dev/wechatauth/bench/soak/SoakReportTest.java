@@ -38,7 +38,7 @@ class SoakReportTest {
     }
 
     private static Traffic.Checked checked(List<Integer> lost) {
-        return new Traffic.Checked(10, 10 - lost.size(), lost, Map.of(), 0, List.of(), 0);
+        return new Traffic.Checked(12, 10, 10 - lost.size(), lost, Map.of(), 0, List.of(), 0);
     }
 
     @Test
@@ -81,11 +81,11 @@ class SoakReportTest {
     void heapAfterGcGrowsWhenTheEndIsAboveTheSteadyStateBeforeTheFaultsByMoreThanTheAllowance() {
         long mb = 1L << 20;
         List<Sample> samples = new ArrayList<>();
-        // A: steady at 40 MB (the first, warming up, at 60 MB is left out), ends at 44 MB: no growth
-        // B: steady at 40 MB, ends at 60 MB: growth
-        long[] a = {60, 40, 40, 41, 44, 44};
-        long[] b = {60, 40, 40, 50, 60, 60};
-        double[] at = {2, 5, 8, 20, 50, 55};
+        // A: steady at 40 MB (the first, warming up, at 60 MB is left out), ends at 44 MB under traffic: no growth
+        // B: steady at 40 MB, ends at 60 MB under traffic: growth (the idle heap after the traffic, 30 MB, aside)
+        long[] a = {60, 40, 40, 41, 44, 44, 30};
+        long[] b = {60, 40, 40, 50, 60, 60, 30};
+        double[] at = {2, 5, 8, 20, 50, 55, 61};
         for (int i = 0; i < at.length; i++) {
             long when = T0 + (long) (at[i] * S);
             samples.add(new Sample(when, 0, a[i] * mb, 300 * mb, true));
