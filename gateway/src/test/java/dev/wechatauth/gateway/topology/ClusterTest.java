@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import dev.wechatauth.plugin.session.SessionWriter;
 import dev.wechatauth.gateway.topology.Slots.SlotRange;
 import dev.wechatauth.gateway.topology.Traffic.Issued;
 import dev.wechatauth.testkit.RedisClusterSet;
+import dev.wechatauth.testkit.Resp;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -195,6 +197,34 @@ class ClusterTest extends SessionsAcrossInstances {
         Map<Integer, Long> waits = new LinkedHashMap<>();
         before.forEach((port, count) -> waits.put(port, RedisView.waitCalls(port) - count));
         assertThat(waits).as("WAIT commands per primary (port → count) for 8 logins").isEqualTo(expected);
+    }
+
+    /**
+     * Background renewals go out in pipelined batches split by primary: sessions on all three primaries, their TTLs
+     * run down in Redis, each used again once its entry is due (a TTL of 100 s: a renewal interval of 1 s), and each
+     * is renewed on its own primary. A gateway of its own, for its short TTL.
+     */
+    @Test
+    @Order(6)
+    void backgroundRenewalsOfSessionsOnEveryPrimaryEachReachTheirPrimary() throws Exception {
+        try (InProcessGateway c = Instances.launcher("C", backends()).with("wechat.auth.session.ttl=100s").start()) {
+            List<SlotRange> ranges = Slots.clusterSlots(redis().ports().get(0));
+            Map<String, Integer> primaryOf = new LinkedHashMap<>();
+            while (primaryOf.size() < 30 || new HashSet<>(primaryOf.values()).size() < 3) {
+                String token = c.newToken();
+                primaryOf.put(token, Slots.rangeOf(ranges, Slots.ofSession(token)).primary());
+                assertThat(c.withToken(token).status()).as("first use: from Redis, then in memory").isEqualTo(200);
+            }
+            primaryOf.forEach((token, port) -> Resp.command(port, "PEXPIRE", RedisView.sessionKey(token), "50000"));
+            Thread.sleep(1100); // every entry due for renewal
+
+            primaryOf.keySet().forEach(token -> assertThat(c.withToken(token).status()).isEqualTo(200));
+
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    primaryOf.forEach((token, port) -> assertThat(RedisView.pttl(port, RedisView.sessionKey(token)))
+                            .as("time to live of a session on the primary on port %d, renewed", port)
+                            .isGreaterThan(80_000)));
+        }
     }
 
     @Test

@@ -41,8 +41,10 @@ import dev.wechatauth.plugin.routing.RequestPathGuard;
 import dev.wechatauth.plugin.routing.RoutePolicy;
 import dev.wechatauth.plugin.routing.RoutePolicyFilter;
 import dev.wechatauth.plugin.session.CachedSessionStore;
+import dev.wechatauth.plugin.session.PipelinedScripts;
 import dev.wechatauth.plugin.session.RedisSessionStore;
 import dev.wechatauth.plugin.session.ReplicatedSessionWriter;
+import dev.wechatauth.plugin.session.ScriptRunner;
 import dev.wechatauth.plugin.session.SessionInvalidations;
 import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionStore;
@@ -158,7 +160,12 @@ public class WechatAuthAutoConfiguration {
 
     static RedisSessionStore redisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
             WechatAuthProperties.Session session) {
-        return new RedisSessionStore(redis, tokens, writer, session.namespace(),
+        return redisSessionStore(redis, tokens, writer, ScriptRunner.of(redis), session);
+    }
+
+    static RedisSessionStore redisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
+            ScriptRunner renewals, WechatAuthProperties.Session session) {
+        return new RedisSessionStore(redis, tokens, writer, renewals, session.namespace(),
                 new SessionPolicy(session.ttl(), session.maxLifetime(), session.maxPerUser()), Clock.systemUTC());
     }
 
@@ -380,12 +387,20 @@ public class WechatAuthAutoConfiguration {
     @ConditionalOnExpression("${wechat.auth.session.cache-size:100000} > 0")
     static class CachedSessionsConfiguration {
 
+        /** The background renewals of the sessions in memory, pipelined in batches on a connection of their own. */
+        @Bean
+        @ConditionalOnMissingBean
+        PipelinedScripts wechatAuthRenewalPipeline(LettuceConnectionFactory lettuce) {
+            return new PipelinedScripts(lettuce.getRequiredNativeClient());
+        }
+
         @Bean
         @ConditionalOnMissingBean(SessionStore.class)
         CachedSessionStore wechatAuthCachedSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens,
-                SessionWriter writer, LettuceConnectionFactory lettuce, WechatAuthSettings settings) {
+                SessionWriter writer, PipelinedScripts renewals, LettuceConnectionFactory lettuce,
+                WechatAuthSettings settings) {
             WechatAuthProperties.Session session = settings.properties().session();
-            return new CachedSessionStore(redisSessionStore(redis, tokens, writer, session),
+            return new CachedSessionStore(redisSessionStore(redis, tokens, writer, renewals, session),
                     new SessionInvalidations(lettuce.getRequiredNativeClient(), redis, session.namespace()),
                     session.cacheSize(), RedisSessionStore.renewalInterval(session.ttl()));
         }

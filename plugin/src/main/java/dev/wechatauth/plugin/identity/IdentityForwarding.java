@@ -1,9 +1,8 @@
 package dev.wechatauth.plugin.identity;
 
-import java.util.function.Consumer;
-
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
+import dev.wechatauth.plugin.exchange.RequestHeaders;
 import dev.wechatauth.plugin.metrics.SessionCheckMeters;
 import dev.wechatauth.plugin.routing.PolicyHandler;
 import dev.wechatauth.plugin.routing.RoutePolicy;
@@ -49,7 +48,7 @@ public class IdentityForwarding implements PolicyHandler {
     public Mono<Void> handle(ServerWebExchange exchange, GatewayFilterChain chain, RouteTarget route) {
         HttpHeaders sent = exchange.getRequest().getHeaders();
         if (route.policy() == RoutePolicy.PUBLIC) {
-            return chain.filter(identity.anyToRemove(sent) ? withHeaders(exchange, identity::removeLookAlikes) : exchange);
+            return chain.filter(identity.anyToRemove(sent) ? RequestHeaders.changed(exchange, identity::removeLookAlikes) : exchange);
         }
         BearerToken bearer = BearerToken.from(sent);
         return switch (bearer.kind()) {
@@ -60,21 +59,16 @@ public class IdentityForwarding implements PolicyHandler {
             }
             case NONE -> {
                 if (route.policy() != RoutePolicy.REQUIRED) {
-                    yield chain.filter(withHeaders(exchange, identity::anonymous));
+                    yield chain.filter(RequestHeaders.changed(exchange, identity::anonymous));
                 }
                 checks.missingToken();
                 yield Mono.error(new GatewayErrorException(GatewayError.MISSING_TOKEN));
             }
             case PRESENT -> checks.counted(sessions.find(bearer.token()))
-                    .map(session -> chain.filter(withHeaders(exchange,
+                    .map(session -> chain.filter(RequestHeaders.changed(exchange,
                             headers -> identity.identify(headers, session, bearer.token(), route))))
                     .switchIfEmpty(Mono.error(() -> new GatewayErrorException(GatewayError.INVALID_TOKEN)))
                     .flatMap(forwarded -> forwarded);
         };
-    }
-
-    /** The exchange with its request headers changed; Spring's request headers are read-only until mutated. */
-    public static ServerWebExchange withHeaders(ServerWebExchange exchange, Consumer<HttpHeaders> change) {
-        return exchange.mutate().request(request -> request.headers(change)).build();
     }
 }

@@ -8,7 +8,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -17,6 +17,7 @@ import javax.crypto.spec.SecretKeySpec;
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.session.LoginReceipt;
 import dev.wechatauth.plugin.session.SessionStore;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -31,7 +32,8 @@ import reactor.util.retry.Retry;
  * {ns}:login-code:{id}  string, PX window from the first copy
  *     id = base64url(SHA-256("id" 0 appid 0 code))
  *     "pending"                          while the first copy is with WeChat   (SET NX PX window)
- *     "ok:" base64url(iv | AES-GCM(k, token)), k = SHA-256("key" 0 appid 0 code)   (SET KEEPTTL if present)
+ *     "ok:" base64url(iv | AES-GCM(k, token)), k = SHA-256("key" 0 appid 0 code)   (SET KEEPTTL if present, by
+ *                                        the script that writes the session where one primary holds every key)
  *     "err:" error name [":" retry-after seconds]
  * </pre>
  * The token is kept only encrypted under a key derived from the code, so a reader of Redis cannot use it. A copy
@@ -73,10 +75,15 @@ public class DuplicateLoginWindow {
         this.longestWait = longestWait;
     }
 
-    /** The outcome of {@code exchange} for this code: run here if the code is new, else the first copy's. */
-    public Mono<IssuedSession> login(String appid, String code, Supplier<Mono<IssuedSession>> exchange) {
+    /**
+     * The outcome of {@code exchange} for this code: run here if the code is new, else the first copy's. The exchange
+     * is given the receipt its new session should leave for the copies ({@link SessionStore#create(
+     * dev.wechatauth.plugin.wechat.WechatIdentity, String, LoginReceipt)}), or null without a window; a receipt the
+     * store did not record is recorded here.
+     */
+    public Mono<IssuedSession> login(String appid, String code, Function<LoginReceipt, Mono<IssuedSession>> exchange) {
         if (window.isZero() || window.isNegative()) {
-            return exchange.get();
+            return exchange.apply(null);
         }
         String key = prefix + derive("id", appid, code);
         return redis.opsForValue().setIfAbsent(key, PENDING, window)
@@ -90,9 +97,12 @@ public class DuplicateLoginWindow {
      * Runs the exchange for the first copy and records its outcome. It runs to the end even if this client goes
      * away: the code is probably used by then, and a copy sent next must find the outcome.
      */
-    private Mono<IssuedSession> runFirst(String key, String appid, String code, Supplier<Mono<IssuedSession>> exchange) {
-        Mono<IssuedSession> outcome = Mono.defer(exchange)
-                .flatMap(issued -> settle(key, OK + encrypt(appid, code, issued.token())).thenReturn(issued))
+    private Mono<IssuedSession> runFirst(String key, String appid, String code,
+            Function<LoginReceipt, Mono<IssuedSession>> exchange) {
+        LoginReceipt receipt = new LoginReceipt(key, token -> OK + encrypt(appid, code, token));
+        Mono<IssuedSession> outcome = Mono.defer(() -> exchange.apply(receipt))
+                .flatMap(issued -> receipt.recorded() ? Mono.just(issued)
+                        : settle(key, receipt.valueFor(issued.token())).thenReturn(issued))
                 .onErrorResume(GatewayErrorException.class, failure -> recordable(failure)
                         ? settle(key, ERROR + failure.error().name()
                                 + (failure.retryAfter() == null ? "" : ":" + failure.retryAfter().toSeconds()))
@@ -117,7 +127,7 @@ public class DuplicateLoginWindow {
     }
 
     private Mono<IssuedSession> awaitFirst(String key, String appid, String code,
-            Supplier<Mono<IssuedSession>> exchange) {
+            Function<LoginReceipt, Mono<IssuedSession>> exchange) {
         return redis.opsForValue().get(key)
                 .onErrorMap(DuplicateLoginWindow::storeUnavailable)
                 .defaultIfEmpty("")
@@ -133,7 +143,7 @@ public class DuplicateLoginWindow {
                         return Mono.error(sameError(outcome.substring(ERROR.length())));
                     }
                     // the window ended between the two reads: WeChat's own answer stands
-                    return Mono.defer(exchange);
+                    return Mono.defer(() -> exchange.apply(null));
                 });
     }
 

@@ -50,10 +50,10 @@ public class LoginService {
         String kept = Session.userAgentOf(userAgent);
         return Mono.defer(() -> {
             AtomicBoolean exchangedHere = new AtomicBoolean();
-            return duplicates.login(app.appid(), code, () -> {
+            return duplicates.login(app.appid(), code, receipt -> {
                         exchangedHere.set(true);
                         return guard.guard(WechatApi.CODE2SESSION, app.appid(), () -> wechat.code2Session(app, code))
-                                .flatMap(identity -> sessions.create(identity, kept));
+                                .flatMap(identity -> sessions.create(identity, kept, receipt));
                     })
                     .doOnSuccess(issued -> meters.succeeded(app.appid(), !exchangedHere.get()))
                     .doOnError(failure -> meters.failed(app.appid(), failure));

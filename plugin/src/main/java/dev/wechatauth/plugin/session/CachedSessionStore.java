@@ -27,7 +27,8 @@ import reactor.core.publisher.Mono;
  * <p>
  * An entry read from Redis is fresh for the renewal interval (1% of the TTL, at most a minute). The first request
  * that finds it older is still answered from memory at once, and renews the session in Redis in the background
- * ({@link SessionStore#renew}: one {@code PEXPIRE}; a session that is gone there is evicted); an entry not renewed
+ * ({@link SessionStore#renew}: the lookup script, which the store may send pipelined with other sessions' renewals
+ * ({@link PipelinedScripts}); a session that is gone there, or a renewal that fails, evicts the entry); an entry not renewed
  * within two intervals is dropped, so nothing served was confirmed by Redis longer ago than that, and a session past
  * its absolute end is never served. Every session that ends on any instance (a logout, a kick-out, a block, the
  * oldest past the limit per user) is announced through the cache's {@link SessionInvalidations} and evicts the entry
@@ -91,7 +92,12 @@ public class CachedSessionStore implements SessionStore, SmartLifecycle, MeterBi
 
     @Override
     public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
-        return delegate.createEnding(identity, userAgent)
+        return create(identity, userAgent, null);
+    }
+
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
+        return delegate.createEnding(identity, userAgent, receipt)
                 .flatMap(created -> forget(created.ended()).thenReturn(created.issued()));
     }
 

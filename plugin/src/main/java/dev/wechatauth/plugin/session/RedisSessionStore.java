@@ -28,27 +28,34 @@ import reactor.core.publisher.Mono;
  * {ns}:session:{h}            string  JSON {openid, unionid, appid, sessionKey, createdAt, endsAt, lastUsedAt,
  *                                     userAgent}; times in epoch seconds
  *                                     h = base64url(SHA-256(token)); the token itself is never stored
- *                                     create: SET key json PX min(ttl, max-lifetime) (then WAIT on Sentinel and
- *                                             Cluster: see ReplicatedSessionWriter), then INDEX on the user
+ *                                     create, one primary (standalone, Sentinel): CREATE (INDEX, SET key json
+ *                                             PX min(ttl, max-lifetime), the login's receipt), one round trip
+ *                                             (with a pipelined WAIT on Sentinel: see ReplicatedSessionWriter)
+ *                                     create, Cluster: SET key json PX … with a pipelined WAIT, then INDEX on
+ *                                             the user (another slot)
  *                                     lookup and renewal: LOOKUP (one round trip: read, expire at
- *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval)
+ *                                             min(now + ttl, endsAt), lastUsedAt rewritten once per renewal interval);
+ *                                             background renewals are pipelined in batches (PipelinedScripts)
  *                                     logout: GETDEL key, then HDEL of the user index field
  * {ns}:user:{appid}:{openid}  hash    session_key   -> the user's newest session_key (each login overwrites it)
  *                                     s:{h}         -> createdAt:order of each session of the user
  *                                     logins        -> the user's login count (the order above)
  *                                     blocked_until -> epoch ms until which the user's logins are refused
- *                                     create: INDEX (block check, HSET, the oldest past max-per-user removed)
+ *                                     create: INDEX or CREATE (block check, HSET, the oldest past max-per-user
+ *                                             removed)
  *                                     kick out, block: END_ALL (every s: field removed, the block set)
  *                                     decrypt: HGET key session_key (newestSessionKey)
  *                                     TTL = ttl + 2 index intervals (a tenth of the TTL, at most an hour), or
  *                                     longer for a block; lengthened, never shortened, at most once per index
  *                                     interval per user and instance, so it outlives every session it lists
  * </pre>
- * The user index is the authority on which sessions a user holds: a session is written first, then listed by a
- * script that decides atomically, on the user's key alone, whether the user is blocked and which sessions the limit
- * ends; only then are the ended sessions' keys deleted. Keys of one user share no hash slot with their sessions, so
- * no command spans two keys and every script touches one: on Cluster each runs on one node, and two logins of one
- * user on two instances are ordered by the user's key, so the index never lists more sessions than the limit.
+ * The user index is the authority on which sessions a user holds: a script decides atomically on the user's key
+ * whether the user is blocked and which sessions the limit ends; only then are the ended sessions' keys deleted. Where
+ * one primary holds every key, that script also writes the session (only when the user is not blocked) and the
+ * login's receipt for the duplicate window. On Cluster, keys of one user share no hash slot with their sessions, so no
+ * command there spans two keys: the session is written first, then listed by a script on the user's key alone. Either
+ * way two logins of one user on two instances are ordered by the user's key, so the index never lists more sessions
+ * than the limit.
  * Ended sessions are deleted after the script; a gateway that dies between the two leaves those sessions alive
  * (unlisted) until their idle timeout.
  * <p>
@@ -68,6 +75,8 @@ public class RedisSessionStore implements SessionStore {
     private final ReactiveStringRedisTemplate redis;
     private final Tokens tokens;
     private final SessionWriter writer;
+    private final ScriptRunner renewals;
+    private final ScriptRunner immediately;
     private final JsonMapper json = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
@@ -90,9 +99,20 @@ public class RedisSessionStore implements SessionStore {
      */
     public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer, String namespace,
             SessionPolicy policy, Clock clock) {
+        this(redis, tokens, writer, ScriptRunner.of(redis), namespace, policy, clock);
+    }
+
+    /**
+     * @param renewals how {@link #renew} sends its scripts, which nobody waits for (e.g. {@link PipelinedScripts});
+     *        lookups always go at once through {@code redis}
+     */
+    public RedisSessionStore(ReactiveStringRedisTemplate redis, Tokens tokens, SessionWriter writer,
+            ScriptRunner renewals, String namespace, SessionPolicy policy, Clock clock) {
         this.redis = redis;
         this.tokens = tokens;
         this.writer = writer;
+        this.renewals = renewals;
+        this.immediately = ScriptRunner.of(redis);
         this.clock = clock;
         this.policy = policy;
         Duration indexInterval = indexRenewalInterval(policy.ttl());
@@ -140,11 +160,21 @@ public class RedisSessionStore implements SessionStore {
 
     @Override
     public Mono<IssuedSession> create(WechatIdentity identity, String userAgent) {
-        return createEnding(identity, userAgent).map(Created::issued);
+        return create(identity, userAgent, null);
     }
 
-    /** {@link #create}, telling which sessions of the user the login ended (for the instances' memory). */
-    Mono<Created> createEnding(WechatIdentity identity, String userAgent) {
+    @Override
+    public Mono<IssuedSession> create(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
+        return createEnding(identity, userAgent, receipt).map(Created::issued);
+    }
+
+    /**
+     * {@link #create}, telling which sessions of the user the login ended (for the instances' memory). Where one
+     * primary holds every key, one script writes the session, the user's index and the receipt; on Cluster the session
+     * and the index are in different slots, so the session is written first and then listed by {@link
+     * SessionScripts#INDEX}, and the receipt is left to the caller.
+     */
+    Mono<Created> createEnding(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
         return tokens.next().flatMap(token -> {
             String hash = Tokens.hash(token);
             long now = clock.millis();
@@ -153,50 +183,69 @@ public class RedisSessionStore implements SessionStore {
                     identity.sessionKey(), createdAt, createdAt + policy.maxLifetime().toSeconds(), createdAt,
                     userAgent);
             String key = sessionKey(hash);
-            return writer.set(key, json.writeValueAsString(session), policy.firstExpiry())
-                    .then(script(SessionScripts.INDEX, userKey(session.appid(), session.openid()),
-                            session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(createdAt),
-                            Long.toString(userIndexTtl.toMillis()), Integer.toString(policy.maxPerUser()),
-                            Long.toString(now)))
-                    .flatMap(answer -> answer.equals("blocked")
-                            ? redis.delete(key).then(Mono.error(new GatewayErrorException(GatewayError.BLOCKED_USER)))
-                            : deleteSessions(hashesIn(answer))
-                                    .thenReturn(new Created(new IssuedSession(token, policy.firstExpiry(), session),
-                                            hashesIn(answer))));
+            String userKey = userKey(session.appid(), session.openid());
+            List<String> listing = List.of(session.sessionKey(), SESSION_FIELD_PREFIX + hash, Long.toString(createdAt),
+                    Long.toString(userIndexTtl.toMillis()), Integer.toString(policy.maxPerUser()), Long.toString(now));
+            Mono<String> written = writer.onOnePrimary()
+                    ? writeAtOnce(key, userKey, listing, json.writeValueAsString(session), token, receipt)
+                    : writer.set(key, json.writeValueAsString(session), policy.firstExpiry())
+                            .then(redis.execute(SessionScripts.INDEX, List.of(userKey), listing).next())
+                            .flatMap(answer -> answer.equals("blocked") ? redis.delete(key).thenReturn(answer)
+                                    : Mono.just(answer));
+            return written.flatMap(answer -> answer.equals("blocked")
+                    ? Mono.error(new GatewayErrorException(GatewayError.BLOCKED_USER))
+                    : deleteSessions(hashesIn(answer))
+                            .thenReturn(new Created(new IssuedSession(token, policy.firstExpiry(), session),
+                                    hashesIn(answer))));
         }).onErrorMap(RedisSessionStore::unavailable);
+    }
+
+    /** The session, the user's index and the receipt in one script ({@link SessionScripts#CREATE}). */
+    private Mono<String> writeAtOnce(String key, String userKey, List<String> listing, String record, String token,
+            LoginReceipt receipt) {
+        List<String> args = new ArrayList<>(listing);
+        args.add(record);
+        args.add(Long.toString(policy.firstExpiry().toMillis()));
+        args.add(receipt == null ? "" : receipt.valueFor(token));
+        List<String> keys = receipt == null ? List.of(userKey, key) : List.of(userKey, key, receipt.key());
+        return writer.run(SessionScripts.CREATE, keys, args).doOnNext(answer -> {
+            if (receipt != null && !answer.equals("blocked")) {
+                receipt.markRecorded();
+            }
+        });
     }
 
     @Override
     public Mono<Session> find(String token) {
-        return lookUp(token)
+        return lookUp(token, immediately)
                 .flatMap(this::read)
-                .flatMap(session -> renewIndexIfDue(session).thenReturn(session))
+                .flatMap(session -> renewIndexIfDue(session, immediately).thenReturn(session))
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
+    /** Renews through {@code renewals}: a background renewal may wait a moment to go out with others. */
     @Override
     public Mono<Boolean> renew(String token, Session session) {
-        return lookUp(token)
-                .flatMap(found -> renewIndexIfDue(session).thenReturn(true))
+        return lookUp(token, renewals)
+                .flatMap(found -> renewIndexIfDue(session, renewals).thenReturn(true))
                 .defaultIfEmpty(false)
                 .onErrorMap(RedisSessionStore::unavailable);
     }
 
     /** The session's record, renewed (never past its end); empty when there is none. */
-    private Mono<String> lookUp(String token) {
-        return script(SessionScripts.LOOKUP, sessionKey(Tokens.hash(token)),
-                Long.toString(policy.ttl().toMillis()), Long.toString(policy.maxLifetime().toMillis()),
-                Long.toString(clock.millis()), Long.toString(renewalInterval.toMillis()));
+    private Mono<String> lookUp(String token, ScriptRunner scripts) {
+        return scripts.run(SessionScripts.LOOKUP, sessionKey(Tokens.hash(token)),
+                List.of(Long.toString(policy.ttl().toMillis()), Long.toString(policy.maxLifetime().toMillis()),
+                        Long.toString(clock.millis()), Long.toString(renewalInterval.toMillis())));
     }
 
-    private Mono<Long> renewIndexIfDue(Session session) {
+    private Mono<Long> renewIndexIfDue(Session session, ScriptRunner scripts) {
         String userKey = userKey(session.appid(), session.openid());
         if (recentlyRenewedIndexes.getIfPresent(userKey) != null) {
             return Mono.empty();
         }
         recentlyRenewedIndexes.put(userKey, Boolean.TRUE);
-        return redis.execute(SessionScripts.RENEW_INDEX, List.of(userKey), List.of(Long.toString(userIndexTtl.toMillis())))
-                .next();
+        return scripts.run(SessionScripts.RENEW_INDEX, userKey, List.of(Long.toString(userIndexTtl.toMillis())));
     }
 
     @Override

@@ -1,27 +1,25 @@
 package dev.wechatauth.plugin.session;
 
 import java.time.Duration;
+import java.util.List;
 
 import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.reactive.RedisReactiveCommands;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.StringCodec;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.core.script.RedisScript;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * Writes a new session and then sends {@code WAIT replicas timeout} on the same connection, so that a failover
- * right after a login keeps the session. WAIT counts the writes of the connection it is sent on, and blocks that
+ * Writes a new session and then sends {@code WAIT replicas timeout} on the same connection, pipelined with the write,
+ * so that a failover right after a login keeps the session. WAIT counts the writes of the connection it is sent on, and blocks that
  * connection while it waits, so this uses a connection of its own rather than the one every request shares: on
  * Sentinel, to the current primary; on Cluster, to the primary owning the key's slot. Late replicas never fail a
  * login (the session is on the primary); a connection lost between the write and the wait does, since the session
@@ -31,10 +29,9 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
 
     private static final Log log = LogFactory.getLog(ReplicatedSessionWriter.class);
 
-    private final AbstractRedisClient client;
+    private final OwnConnection connection;
     private final int replicas;
     private final long timeoutMillis;
-    private volatile Object connection;
 
     /**
      * @param client the Lettuce client Spring Boot configured ({@code LettuceConnectionFactory#getNativeClient()})
@@ -42,18 +39,47 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
      * @param timeout the longest to wait for them
      */
     public ReplicatedSessionWriter(AbstractRedisClient client, int replicas, Duration timeout) {
-        this.client = client;
+        this.connection = new OwnConnection(client);
         this.replicas = replicas;
         this.timeoutMillis = timeout.toMillis();
     }
 
+    /** The {@code SET} and the {@code WAIT} go out together (pipelined): one round trip. */
     @Override
     public Mono<Void> set(String key, String value, Duration ttl) {
-        return commandsFor(key).flatMap(commands -> commands.set(key, value, SetArgs.Builder.px(ttl.toMillis()))
-                .then(commands.waitForReplication(replicas, timeoutMillis)
-                        .doOnNext(this::reportLateReplicas)
-                        .onErrorResume(RedisCommandTimeoutException.class, late -> Mono.empty())))
-                .then();
+        return commandsFor(key).flatMap(commands -> Mono.when(
+                commands.set(key, value, SetArgs.Builder.px(ttl.toMillis())), waitForReplicas(commands)));
+    }
+
+    /**
+     * The script ({@code EVALSHA}, or {@code EVAL} again with its {@code WAIT} when Redis does not know it yet) and the
+     * {@code WAIT} go out together: one round trip.
+     */
+    @Override
+    public Mono<String> run(RedisScript<String> script, List<String> keys, List<String> args) {
+        String[] keyArray = keys.toArray(String[]::new);
+        String[] argArray = args.toArray(String[]::new);
+        return commandsFor(keys.get(0)).flatMap(commands -> replicated(commands,
+                        commands.<String>evalsha(script.getSha1(), ScriptOutputType.VALUE, keyArray, argArray))
+                .onErrorResume(RedisNoScriptException.class, unknown -> replicated(commands,
+                        commands.<String>eval(script.getScriptAsString(), ScriptOutputType.VALUE, keyArray, argArray))));
+    }
+
+    /** Only on a single primary: a script's keys may live in different slots on Cluster. */
+    @Override
+    public boolean onOnePrimary() {
+        return !connection.isCluster();
+    }
+
+    private Mono<String> replicated(RedisReactiveCommands<String, String> commands, Flux<String> script) {
+        Mono<String> answer = script.next().cache();
+        return Mono.when(answer, waitForReplicas(commands)).then(answer);
+    }
+
+    private Mono<Long> waitForReplicas(RedisReactiveCommands<String, String> commands) {
+        return commands.waitForReplication(replicas, timeoutMillis)
+                .doOnNext(this::reportLateReplicas)
+                .onErrorResume(RedisCommandTimeoutException.class, late -> Mono.empty());
     }
 
     private void reportLateReplicas(long acknowledged) {
@@ -64,45 +90,11 @@ public class ReplicatedSessionWriter implements SessionWriter, DisposableBean {
 
     /** The commands of the connection to the primary that takes {@code key}. */
     private Mono<RedisReactiveCommands<String, String>> commandsFor(String key) {
-        return connection().flatMap(open -> {
-            if (open instanceof StatefulRedisClusterConnection<?, ?> cluster) {
-                @SuppressWarnings("unchecked")
-                StatefulRedisClusterConnection<String, String> strings =
-                        (StatefulRedisClusterConnection<String, String>) cluster;
-                RedisClusterNode primary = strings.getPartitions().getMasterBySlot(SlotHash.getSlot(key));
-                return Mono.fromCompletionStage(strings.getConnectionAsync(primary.getNodeId()))
-                        .map(StatefulRedisConnection::reactive);
-            }
-            @SuppressWarnings("unchecked")
-            StatefulRedisConnection<String, String> single = (StatefulRedisConnection<String, String>) open;
-            return Mono.just(single.reactive());
-        });
-    }
-
-    /** Opens the connection on first use, off the event loop (Lettuce's connect blocks); a failure is retried next time. */
-    private Mono<Object> connection() {
-        Object open = connection;
-        return open != null ? Mono.just(open)
-                : Mono.fromCallable(this::connectOnce).subscribeOn(Schedulers.boundedElastic());
-    }
-
-    private synchronized Object connectOnce() {
-        if (connection == null) {
-            connection = client instanceof RedisClusterClient cluster
-                    ? cluster.connect(StringCodec.UTF8)
-                    : ((RedisClient) client).connect(StringCodec.UTF8);
-        }
-        return connection;
+        return connection.primaryFor(key).map(StatefulRedisConnection::reactive);
     }
 
     @Override
-    public synchronized void destroy() {
-        Object open = connection;
-        connection = null;
-        if (open instanceof StatefulRedisClusterConnection<?, ?> cluster) {
-            cluster.close();
-        } else if (open instanceof StatefulRedisConnection<?, ?> single) {
-            single.close();
-        }
+    public void destroy() {
+        connection.close();
     }
 }

@@ -3,11 +3,15 @@ package dev.wechatauth.plugin.session;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
- * The Lua scripts of {@link RedisSessionStore}. Each touches one key, so each runs on one Cluster node, atomically.
+ * The Lua scripts of {@link RedisSessionStore}. Each touches one key, so each runs on one Cluster node, atomically;
+ * only {@link #CREATE}, which the store runs where one primary holds every key, touches several.
  * Times passed in are the calling instance's clock in epoch milliseconds; times stored are epoch seconds (session
  * records) or milliseconds ({@code blocked_until}).
  */
 final class SessionScripts {
+
+    /** How {@link #INDEX} and {@link #CREATE} answer: the hashes of the sessions the login ended. */
+    private static final String ENDED = "return 'ok ' .. table.concat(ended, ' ')";
 
     /**
      * Reads a session and renews it. KEYS[1] the session; ARGV: idle timeout ms, max lifetime ms, now ms, the renewal
@@ -61,9 +65,25 @@ final class SessionScripts {
      * {@code "blocked"}, or {@code "ok"} followed by the hashes of the sessions the login ended, space-separated.
      * The index's TTL is lengthened, never shortened (a block may need it longer).
      */
-    static final RedisScript<String> INDEX = RedisScript.of("""
+    static final RedisScript<String> INDEX = RedisScript.of(listing("") + ENDED, String.class);
+
+    /**
+     * A whole login's writes in one script, where one primary holds every key (standalone, Sentinel): {@link #INDEX}
+     * and, unless the user is blocked, the session ({@code SET PX}) and the login's receipt ({@code SET KEEPTTL}, only
+     * if that key still exists). KEYS[1] the user, KEYS[2] the session, KEYS[3] the receipt (optional); ARGV[1..6] as
+     * {@link #INDEX}, then the session record, its time to live ms, the receipt's value. Answers as {@link #INDEX}.
+     */
+    static final RedisScript<String> CREATE = RedisScript.of(listing("""
+            redis.call('SET', KEYS[2], ARGV[7], 'PX', ARGV[8])
+            if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SET', KEYS[3], ARGV[9], 'KEEPTTL') end
+            """) + ENDED, String.class);
+
+    /** The block check, the listing and the limit of {@link #INDEX}, with {@code writes} done once the user may log in. */
+    private static String listing(String writes) {
+        return """
             local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked_until'))
             if blocked and blocked > tonumber(ARGV[6]) then return 'blocked' end
+            """ + writes + """
             local order = redis.call('HINCRBY', KEYS[1], 'logins', 1)
             redis.call('HSET', KEYS[1], 'session_key', ARGV[1], ARGV[2], ARGV[3] .. ':' .. order)
             local ended = {}
@@ -91,7 +111,8 @@ final class SessionScripts {
               end
             end
             if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-            return 'ok ' .. table.concat(ended, ' ')""", String.class);
+            """;
+    }
 
     /**
      * Removes every session of a user from the index and, when ARGV[1] is not empty, blocks the user until ARGV[1]

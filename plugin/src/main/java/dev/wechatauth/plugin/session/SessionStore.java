@@ -23,6 +23,15 @@ public interface SessionStore {
     Mono<IssuedSession> create(WechatIdentity identity, String userAgent);
 
     /**
+     * {@link #create(WechatIdentity, String)}, writing {@code receipt} (when not null) together with the new session
+     * where the store can, which then marks it {@linkplain LoginReceipt#recorded() recorded}; this default leaves it
+     * to the caller.
+     */
+    default Mono<IssuedSession> create(WechatIdentity identity, String userAgent, LoginReceipt receipt) {
+        return create(identity, userAgent);
+    }
+
+    /**
      * The session of {@code token}, its idle timeout renewed (never past its absolute end); empty when the token is
      * unknown, expired or revoked.
      */

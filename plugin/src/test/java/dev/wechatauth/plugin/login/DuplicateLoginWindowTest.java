@@ -4,11 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import dev.wechatauth.plugin.error.GatewayError;
 import dev.wechatauth.plugin.error.GatewayErrorException;
 import dev.wechatauth.plugin.session.IssuedSession;
+import dev.wechatauth.plugin.session.LoginReceipt;
 import dev.wechatauth.plugin.session.RedisSessionStore;
 import dev.wechatauth.plugin.session.SessionPolicy;
 import dev.wechatauth.plugin.session.SessionWriter;
@@ -57,14 +58,14 @@ class DuplicateLoginWindowTest {
     }
 
     /** Stands for code2Session + session creation: counts calls, takes {@code latency}. */
-    private Supplier<Mono<IssuedSession>> exchange(String openid, Duration latency) {
-        return () -> Mono.delay(latency)
+    private Function<LoginReceipt, Mono<IssuedSession>> exchange(String openid, Duration latency) {
+        return receipt -> Mono.delay(latency)
                 .doOnNext(tick -> wechatCalls.incrementAndGet())
-                .then(sessions.create(new WechatIdentity("wx_app", openid, null, "a2V5"), null));
+                .then(sessions.create(new WechatIdentity("wx_app", openid, null, "a2V5"), null, receipt));
     }
 
-    private Supplier<Mono<IssuedSession>> failing(GatewayError error) {
-        return () -> Mono.defer(() -> {
+    private Function<LoginReceipt, Mono<IssuedSession>> failing(GatewayError error) {
+        return receipt -> Mono.defer(() -> {
             wechatCalls.incrementAndGet();
             return Mono.error(new GatewayErrorException(error, Duration.ofSeconds(60)));
         });

@@ -24,7 +24,10 @@ import reactor.test.StepVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Two gateway instances' session stores on one real Redis, each with its memory cache and its subscription. */
+/**
+ * Two gateway instances' session stores on one real Redis, each with its memory cache and its subscription, and
+ * their background renewals pipelined in batches as in the gateway.
+ */
 class CachedSessionStoreTest {
 
     private static final String NAMESPACE = "cache-test";
@@ -34,6 +37,7 @@ class CachedSessionStoreTest {
     private RedisProcess redis;
     private RedisFixture fixture;
     private RedisClient lettuce;
+    private PipelinedScripts renewals;
     private CachedSessionStore instanceA;
     private CachedSessionStore instanceB;
     private CachedSessionStore listenerA;
@@ -48,6 +52,7 @@ class CachedSessionStoreTest {
         redis = RedisProcess.start();
         fixture = new RedisFixture(redis.port());
         lettuce = RedisClient.create(redis.url());
+        renewals = new PipelinedScripts(fixture.nativeClient());
         instanceA = cachedStore(Duration.ofMinutes(1));
         instanceB = cachedStore(Duration.ofMinutes(1));
         listenerA = listen(instanceA);
@@ -63,6 +68,7 @@ class CachedSessionStoreTest {
         extraStores.forEach(CachedSessionStore::stop);
         listenerA.stop();
         listenerB.stop();
+        renewals.destroy();
         lettuce.shutdown();
         fixture.close();
         redis.close();
@@ -78,7 +84,7 @@ class CachedSessionStoreTest {
 
     private CachedSessionStore cachedStore(Duration freshFor, Ticker ticker, SessionPolicy policy, Clock clock) {
         RedisSessionStore store = new RedisSessionStore(fixture.template(), new Tokens(),
-                SessionWriter.of(fixture.template()), NAMESPACE, policy, clock);
+                SessionWriter.of(fixture.template()), renewals, NAMESPACE, policy, clock);
         return new CachedSessionStore(store, new SessionInvalidations(lettuce, fixture.template(), NAMESPACE), 1000,
                 freshFor, ticker, clock);
     }
@@ -216,7 +222,7 @@ class CachedSessionStoreTest {
         try (RedisProcess channelRedis = RedisProcess.start(); RedisFixture channel = new RedisFixture(channelRedis.port())) {
             RedisClient channelClient = RedisClient.create(channelRedis.url());
             CachedSessionStore store = new CachedSessionStore(new RedisSessionStore(fixture.template(), new Tokens(),
-                    SessionWriter.of(fixture.template()), NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC()),
+                    SessionWriter.of(fixture.template()), renewals, NAMESPACE, new SessionPolicy(TTL, Duration.ofDays(30), 0), Clock.systemUTC()),
                     new SessionInvalidations(channelClient, channel.template(), NAMESPACE), 1000, Duration.ofMinutes(1),
                     manualTicker, Clock.systemUTC());
             store.start();

@@ -3,6 +3,7 @@ package dev.wechatauth.plugin.support;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -59,6 +60,11 @@ public final class RedisFixture implements AutoCloseable {
 
     public ReactiveStringRedisTemplate template() {
         return template;
+    }
+
+    /** The template's Lettuce client, as the gateway hands it to the features that open connections of their own. */
+    public AbstractRedisClient nativeClient() {
+        return factory.getRequiredNativeClient();
     }
 
     /** Synchronous commands on a connection of its own, for looking into Redis. */
