@@ -22,7 +22,8 @@ import reactor.netty.http.server.HttpServer;
  * A stand-in for WeChat's {@code GET /sns/jscode2session} for the benchmark: any non-empty code logs in, after a fixed
  * latency (default 100 ms, WeChat's typical answer time as seen from mainland China), without holding a thread while
  * it waits ({@link Mono#delay}). The openid is {@code o_} and 24 hex digits of SHA-256(code), so the same code is
- * the same user; the session_key is 16 random bytes in base64, as WeChat's. Answers {@code text/plain} JSON, as WeChat
+ * the same user; a code {@code USER~N} counts as {@code USER}, so that distinct codes can log one user in on several
+ * devices (bench/soak's sessions listings); the session_key is 16 random bytes in base64, as WeChat's. Answers {@code text/plain} JSON, as WeChat
  * does. Listens on 127.0.0.1 only.
  *
  * <pre>
@@ -68,10 +69,15 @@ public final class WechatSandbox implements AutoCloseable {
         return "{\"openid\":\"" + openid(code) + "\",\"session_key\":\"" + sessionKey() + "\"}";
     }
 
-    /** {@code o_} and the first 12 bytes of SHA-256(code) in hex: the same code is the same user. */
+    /**
+     * {@code o_} and the first 12 bytes of SHA-256(code) in hex: the same code is the same user, and so are
+     * {@code USER~1}, {@code USER~2} … (the code up to its first {@code ~}).
+     */
     static String openid(String code) {
+        int device = code.indexOf('~');
+        String user = device < 0 ? code : code.substring(0, device);
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(user.getBytes(StandardCharsets.UTF_8));
             return "o_" + HexFormat.of().formatHex(digest, 0, 12);
         } catch (NoSuchAlgorithmException impossible) {
             throw new IllegalStateException(impossible);

@@ -49,4 +49,10 @@ class WechatSandboxTest {
             assertThat(code2Session(sandbox, "").body()).contains("\"errcode\":40029");
         }
     }
+
+    @Test
+    void codesWithTheSameUserBeforeATildeAreOneUserOnSeveralDevices() {
+        assertThat(WechatSandbox.openid("u7~1")).isEqualTo(WechatSandbox.openid("u7~2"))
+                .isEqualTo(WechatSandbox.openid("u7")).isNotEqualTo(WechatSandbox.openid("u8~1"));
+    }
 }

@@ -58,12 +58,14 @@ final class RedisNode implements AutoCloseable {
     private final int port;
     private final Path directory;
     private final Process process;
+    private final List<String> arguments;
 
-    private RedisNode(String name, int port, Path directory, Process process) {
+    private RedisNode(String name, int port, Path directory, Process process, List<String> arguments) {
         this.name = name;
         this.port = port;
         this.directory = directory;
         this.process = process;
+        this.arguments = List.copyOf(arguments);
     }
 
     /**
@@ -91,7 +93,6 @@ final class RedisNode implements AutoCloseable {
      * The directory is emptied first.
      */
     static RedisNode startOn(String name, Path directory, int port, List<String> config, String... arguments) {
-        Process process;
         try {
             deleteRecursively(directory);
             Files.createDirectories(directory);
@@ -101,21 +102,42 @@ final class RedisNode implements AutoCloseable {
             lines.add("dir " + directory.toAbsolutePath());
             lines.add("daemonize no");
             lines.addAll(config);
-            Path conf = directory.resolve("redis.conf");
-            Files.write(conf, lines, StandardCharsets.UTF_8);
+            Files.write(directory.resolve("redis.conf"), lines, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the config of redis-server " + name + " in " + directory, e);
+        }
+        return launch(name, directory, port, List.of(arguments));
+    }
+
+    /**
+     * Starts this node again after it was killed: on the same port, from its directory as it is now (its config file,
+     * which sentinels may have rewritten, and its data files, so that a node with {@code appendonly yes} loads what it
+     * had written), and returns the new node once it answers. This node must be dead.
+     */
+    RedisNode restarted() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " still runs: kill it before starting it again");
+        }
+        return launch(name, directory, port, arguments);
+    }
+
+    /** Runs {@code redis-server <directory>/redis.conf arguments...} and waits until it answers on {@code port}. */
+    private static RedisNode launch(String name, Path directory, int port, List<String> arguments) {
+        Process process;
+        try {
             List<String> command = new ArrayList<>();
             command.add(binary().getAbsolutePath());
-            command.add(conf.toAbsolutePath().toString());
-            command.addAll(List.of(arguments));
+            command.add(directory.resolve("redis.conf").toAbsolutePath().toString());
+            command.addAll(arguments);
             process = new ProcessBuilder(command)
                     .directory(directory.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("redis.log").toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("redis.log").toFile()))
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start redis-server " + name + " in " + directory, e);
         }
-        RedisNode node = new RedisNode(name, port, directory, process);
+        RedisNode node = new RedisNode(name, port, directory, process, arguments);
         RUNNING.add(node);
         String ownPid = "process_id:" + process.pid() + "\r\n";
         try {

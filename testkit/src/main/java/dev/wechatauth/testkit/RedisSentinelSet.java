@@ -20,7 +20,14 @@ import java.util.Set;
  * <p>{@link #start()} returns once every sentinel sees the primary, its replica (link up) and the two other sentinels,
  * so a failover can start right away. {@link #killPrimary()} SIGKILLs the current primary;
  * {@link #awaitFailover(Duration)} waits until every sentinel names the promoted replica. That is one failover per
- * set: the killed primary stays dead, so afterwards there is no replica left to promote.
+ * set, unless {@link #restartNode(int)} starts the killed node again (the sentinels then make it a replica of the new
+ * primary).
+ *
+ * <p>{@link #start()} runs the data nodes without persistence, as tests want them. {@link #startPersistent(Duration)}
+ * runs them as an operator would in production, with {@code appendonly yes} ({@code appendfsync everysec}): a primary
+ * killed and started again with {@link #restartNode(int)} loads what it had acknowledged, since Redis writes the
+ * append-only file before it answers (a killed process loses nothing the kernel has; only a machine crash would lose
+ * up to a second).
  *
  * <pre>{@code
  * try (RedisSentinelSet redis = RedisSentinelSet.start()) {
@@ -43,9 +50,13 @@ public final class RedisSentinelSet implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
     private static final int SENTINEL_START_ATTEMPTS = 3;
     private static final List<String> DATA_CONFIG = List.of("save \"\"", "appendonly no");
+    private static final List<String> PERSISTENT_DATA_CONFIG = List.of("save \"\"", "appendonly yes",
+            "appendfsync everysec");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path root;
+    private final List<String> dataConfig;
+    private final long downAfterMillis;
     private final Map<Integer, RedisNode> dataNodes = new LinkedHashMap<>();
     private final List<RedisNode> sentinels = new ArrayList<>();
     private int primaryPort;
@@ -53,22 +64,37 @@ public final class RedisSentinelSet implements AutoCloseable {
     private int failedPrimaryPort = -1;
     private long failedAtNanos;
 
-    private RedisSentinelSet(Path root) {
+    private RedisSentinelSet(Path root, List<String> dataConfig, long downAfterMillis) {
         this.root = root;
+        this.dataConfig = dataConfig;
+        this.downAfterMillis = downAfterMillis;
     }
 
     /** Starts primary, replica and sentinels; throws {@link IllegalStateException} (having cleaned up) if it cannot. */
     public static RedisSentinelSet start() {
-        return RedisNode.started(new RedisSentinelSet(RedisNode.tempDirectory("redis-sentinel-set-")),
-                RedisSentinelSet::startProcesses);
+        return start(DATA_CONFIG, DOWN_AFTER_MILLIS);
+    }
+
+    /**
+     * As {@link #start()}, with the data nodes persisting to an append-only file ({@code appendonly yes},
+     * {@code appendfsync everysec}) and the sentinels declaring a primary down after {@code downAfter} without an
+     * answer: a primary killed and {@linkplain #restartNode restarted} within that time is no failover.
+     */
+    public static RedisSentinelSet startPersistent(Duration downAfter) {
+        return start(PERSISTENT_DATA_CONFIG, downAfter.toMillis());
+    }
+
+    private static RedisSentinelSet start(List<String> dataConfig, long downAfterMillis) {
+        return RedisNode.started(new RedisSentinelSet(RedisNode.tempDirectory("redis-sentinel-set-"), dataConfig,
+                downAfterMillis), RedisSentinelSet::startProcesses);
     }
 
     private void startProcesses() {
-        RedisNode primary = RedisNode.start("primary", root.resolve("primary"), FreePort::next, port -> DATA_CONFIG);
+        RedisNode primary = RedisNode.start("primary", root.resolve("primary"), FreePort::next, port -> dataConfig);
         dataNodes.put(primary.port(), primary);
         primaryPort = primary.port();
 
-        List<String> replicaConfig = new ArrayList<>(DATA_CONFIG);
+        List<String> replicaConfig = new ArrayList<>(dataConfig);
         replicaConfig.add("replicaof 127.0.0.1 " + primaryPort);
         RedisNode replica = RedisNode.start("replica", root.resolve("replica"), FreePort::next, port -> replicaConfig);
         dataNodes.put(replica.port(), replica);
@@ -109,7 +135,7 @@ public final class RedisSentinelSet implements AutoCloseable {
                     List<String> config = new ArrayList<>();
                     config.add("sentinel myid " + ids.get(i));
                     config.add("sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + primaryPort + " " + QUORUM);
-                    config.add("sentinel down-after-milliseconds " + MASTER_NAME + " " + DOWN_AFTER_MILLIS);
+                    config.add("sentinel down-after-milliseconds " + MASTER_NAME + " " + downAfterMillis);
                     config.add("sentinel failover-timeout " + MASTER_NAME + " " + FAILOVER_TIMEOUT_MILLIS);
                     config.add("sentinel parallel-syncs " + MASTER_NAME + " 1");
                     config.add("sentinel known-replica " + MASTER_NAME + " 127.0.0.1 " + replicaPort);
@@ -205,6 +231,20 @@ public final class RedisSentinelSet implements AutoCloseable {
         primary.kill();
         failedPrimaryPort = port;
         failedAtNanos = System.nanoTime();
+    }
+
+    /**
+     * Starts the data node of {@code port} again after {@link #killPrimary()} killed it: on the same port, from its own
+     * directory (its config file as the sentinels may have rewritten it, its append-only file when
+     * {@linkplain #startPersistent persistent}); returns once it answers. Back within the sentinels' down-after time,
+     * a primary stays the primary; after a failover the sentinels make it a replica of the new one.
+     */
+    public void restartNode(int port) {
+        RedisNode node = dataNodes.get(port);
+        if (node == null) {
+            throw new IllegalArgumentException("no data node of this set on port " + port);
+        }
+        dataNodes.put(port, node.restarted());
     }
 
     /**

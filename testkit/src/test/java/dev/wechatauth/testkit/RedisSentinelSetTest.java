@@ -88,6 +88,31 @@ class RedisSentinelSetTest {
         assertThat(Resp.string(redis.replicaPort(), "GET", "sentinel:after")).isEqualTo("new primary");
     }
 
+    @Test
+    void aPersistentPrimaryKilledAndRestartedWithinTheDownAfterTimeComesBackAsThePrimaryWithItsData() {
+        redis = RedisSentinelSet.startPersistent(Duration.ofSeconds(5));
+        int primary = redis.primaryPort();
+        assertThat(Resp.command(primary, "CONFIG", "GET", "appendonly")).isEqualTo(List.of("appendonly", "yes"));
+        for (int sentinel : redis.sentinelPorts()) {
+            assertThat(RedisSentinelSet.fields(Resp.command(sentinel, "SENTINEL", "master", "mymaster")))
+                    .containsEntry("down-after-milliseconds", "5000");
+        }
+        Resp.command(primary, "SET", "persistent:k", "acknowledged before the kill");
+
+        redis.killPrimary();
+        redis.restartNode(primary);
+
+        assertThat(Resp.string(primary, "GET", "persistent:k")).isEqualTo("acknowledged before the kill");
+        assertThat((List<?>) Resp.command(primary, "ROLE")).first().isEqualTo("master");
+        assertThat(redis.currentPrimaryPort()).as("no failover").isEqualTo(primary);
+        String replication = await("the replica to sync with the restarted primary").atMost(Duration.ofSeconds(10))
+                .pollInterval(RedisNode.INTERVAL).ignoreExceptions()
+                .until(() -> Resp.string(redis.replicaPort(), "INFO", "replication"),
+                        info -> info.contains("master_link_status:up"));
+        assertThat(replication).contains("master_port:" + primary);
+        assertThat(Resp.string(redis.replicaPort(), "GET", "persistent:k")).isEqualTo("acknowledged before the kill");
+    }
+
     private static void withLettuce(RedisSentinelSet redis, Consumer<StatefulRedisConnection<String, String>> use) {
         List<Integer> sentinels = redis.sentinelPorts();
         RedisURI.Builder uri = RedisURI.Builder.sentinel("127.0.0.1", sentinels.get(0), redis.masterName());

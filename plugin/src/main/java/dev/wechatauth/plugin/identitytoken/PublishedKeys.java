@@ -48,16 +48,24 @@ public class PublishedKeys {
             end
             return created""", Long.class);
 
+    /** How much longer than the client's command time-out a call here may take. */
+    private static final Duration PAST_COMMAND_TIMEOUT = Duration.ofMillis(500);
+
     private final ReactiveStringRedisTemplate redis;
     private final String key;
     private final String channel;
     private final Duration timeout;
 
+    /**
+     * @param timeout the client's command time-out ({@code session.store-timeout}); each call here is bounded a little
+     *        past it, so that the command's own time-out answers first and its failure is never dropped as an error
+     *        nobody hears
+     */
     public PublishedKeys(ReactiveStringRedisTemplate redis, String namespace, Duration timeout) {
         this.redis = redis;
         this.key = namespace + ":jwks";
         this.channel = namespace + ":jwks-keys";
-        this.timeout = timeout;
+        this.timeout = timeout.plus(PAST_COMMAND_TIMEOUT);
     }
 
     /** The channel on which a new key is announced. */
