@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler.LegendPosition;
@@ -92,32 +90,10 @@ public final class ChartWriter {
 
     /** Reads the CSV and writes the PNG. */
     public static void write(Path csv, Path png, String title) throws IOException {
-        CategoryChart chart = chart(read(csv), title);
-        String name = png.toString();
-        String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
-        BitmapEncoder.saveBitmap(chart, base, BitmapFormat.PNG); // XChart adds the ".png"
+        ChartCommand.savePng(chart(read(csv), title), png);
     }
 
     public static void main(String[] args) throws IOException {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        Path in = null;
-        Path out = null;
-        String title = "wechat-auth-gateway latency";
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--in" -> in = Path.of(args[i + 1]);
-                case "--out" -> out = Path.of(args[i + 1]);
-                case "--title" -> title = args[i + 1];
-                default -> in = null;
-            }
-        }
-        if (in == null || out == null || args.length % 2 != 0) {
-            System.err.println("usage: ChartWriter --in latency.csv --out latency.png [--title TEXT]");
-            System.exit(2);
-        }
-        write(in, out, title);
-        System.out.println("wrote " + out);
+        ChartCommand.run(args, "ChartWriter --in latency.csv --out latency.png [--title TEXT]", "wechat-auth-gateway latency", ChartWriter::write);
     }
 }

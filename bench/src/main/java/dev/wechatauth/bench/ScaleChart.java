@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.knowm.xchart.AnnotationLine;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.BitmapEncoder.BitmapFormat;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -121,32 +119,10 @@ public final class ScaleChart {
 
     /** Reads the CSV and writes the PNG. */
     public static void write(Path csv, Path png, String title) throws IOException {
-        XYChart chart = chart(read(csv), title);
-        String name = png.toString();
-        String base = name.endsWith(".png") ? name.substring(0, name.length() - 4) : name;
-        BitmapEncoder.saveBitmap(chart, base, BitmapFormat.PNG); // XChart adds the ".png"
+        ChartCommand.savePng(chart(read(csv), title), png);
     }
 
     public static void main(String[] args) throws IOException {
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-        Path in = null;
-        Path out = null;
-        String title = "wechat-auth-gateway: the required route as live sessions grow";
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            switch (args[i]) {
-                case "--in" -> in = Path.of(args[i + 1]);
-                case "--out" -> out = Path.of(args[i + 1]);
-                case "--title" -> title = args[i + 1];
-                default -> in = null;
-            }
-        }
-        if (in == null || out == null || args.length % 2 != 0) {
-            System.err.println("usage: ScaleChart --in scale.csv --out scale.png [--title TEXT]");
-            System.exit(2);
-        }
-        write(in, out, title);
-        System.out.println("wrote " + out);
+        ChartCommand.run(args, "ScaleChart --in scale.csv --out scale.png [--title TEXT]", "wechat-auth-gateway: the required route as live sessions grow", ScaleChart::write);
     }
 }
