@@ -12,7 +12,6 @@ import java.util.Base64;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.KeyUse;
@@ -35,9 +34,9 @@ public final class SigningKey {
     private SigningKey(ECKey jwk) {
         this.jwk = jwk;
         try {
-            this.signer = new ECDSASigner(jwk);
+            this.signer = new P256Signer(jwk.toECPrivateKey());
         } catch (JOSEException impossible) {
-            throw new IllegalStateException("a P-256 key always makes an ES256 signer", impossible);
+            throw new IllegalStateException("a P-256 JWK with its private half always has an EC private key", impossible);
         }
     }
 
