@@ -55,20 +55,6 @@ class P256SignerTest {
     }
 
     @Test
-    void copyUnsignedWhenShortOrWithASignByteThenPaddedOrTrimmedTo32Bytes() {
-        byte[] target = new byte[64];
-
-        P256Signer.copyUnsigned(BigInteger.ONE, target, 0);
-        P256Signer.copyUnsigned(BigInteger.ONE.shiftLeft(255), target, 32);
-
-        assertThat(target[31]).isEqualTo((byte) 1);
-        assertThat(target[32]).isEqualTo((byte) 0x80);
-        assertThat(new BigInteger(1, java.util.Arrays.copyOfRange(target, 0, 32))).isEqualTo(BigInteger.ONE);
-        assertThat(new BigInteger(1, java.util.Arrays.copyOfRange(target, 32, 64)))
-                .isEqualTo(BigInteger.ONE.shiftLeft(255));
-    }
-
-    @Test
     void signWhenTheHeaderNamesAnotherAlgorithmThenRefused() throws Exception {
         KeyPair pair = SigningKeyTest.pair("EC", new ECGenParameterSpec("secp256r1"));
 
